@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Integration tests bind real ports and spawn the daemon: keep the load of a 2-core machine sane.
+    maxWorkers: 2,
+    reporters: ["default"],
+  },
+});
