@@ -1,0 +1,46 @@
+import type { Logger } from "pino";
+import type { Command, Reading } from "../model/index.js";
+import type { EntityAddress } from "../mqtt/topics.js";
+import type { SourceRunner } from "../daemon/source-runner.js";
+import { describeHttpError } from "../http/client.js";
+import { CommandError, parseCommandPayload } from "./parse.js";
+
+export type CommandResult = { ok: true; value: number | string | boolean } | { ok: false; error: string };
+
+export interface CommandOutput {
+  publishReadings(source: string, readings: Reading[]): void;
+}
+
+/**
+ * `…/set` → the owning source's bridge. Every command gets a result; one that fails validation
+ * never reaches the vendor.
+ */
+export class CommandRouter {
+  constructor(
+    private readonly runners: ReadonlyMap<string, SourceRunner>,
+    private readonly output: CommandOutput,
+    private readonly log: Logger,
+  ) {}
+
+  async handle(address: EntityAddress, payload: string): Promise<CommandResult> {
+    const where = `${address.source}/${address.device}/${address.entity}${address.field ? `/${address.field}` : ""}`;
+    try {
+      const runner = this.runners.get(address.source);
+      if (!runner) throw new CommandError(`unknown source "${address.source}"`);
+      const target = runner.lookup(address.device, address.entity);
+      if (!target) throw new CommandError(`unknown entity ${address.device}/${address.entity} in source ${address.source}`);
+      const value = parseCommandPayload(target.entity, address.field, payload);
+      const command: Command = { device: address.device, entity: address.entity, value };
+      if (address.field) command.field = address.field;
+      this.log.info({ command: where, value }, "command");
+      const readings = await runner.bridge.write(command, target);
+      this.output.publishReadings(address.source, readings);
+      runner.refresh();
+      return { ok: true, value };
+    } catch (error) {
+      const message = error instanceof CommandError ? error.message : `write failed: ${describeHttpError(error)}`;
+      this.log.warn({ command: where, err: message }, "command rejected");
+      return { ok: false, error: message };
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The file as written, after env substitution and schema validation: every key optional,
+ * durations still as written. Only trust this shape once `validateConfigShape` found no problem.
+ */
+export interface RawSource {
+  id: string;
+  type: string;
+  enabled?: boolean;
+  interval?: string | number;
+  timeout?: string | number;
+  include?: string[];
+  exclude?: string[];
+  [key: string]: unknown;
+}
+
+export interface RawConfig {
+  mqtt?: {
+    url?: string;
+    username?: string;
+    password?: string;
+    base_topic?: string;
+    client_id?: string;
+    keepalive?: number;
+    tls?: { ca?: string; cert?: string; key?: string; reject_unauthorized?: boolean };
+  };
+  broker?: { host?: string; port?: number; username?: string; password?: string };
+  homeassistant?: { enabled?: boolean; discovery_prefix?: string; status_topic?: string };
+  health?: { enabled?: boolean; host?: string; port?: number };
+  data_dir?: string;
+  log_level?: string;
+  sources: RawSource[];
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** The source entries that are mappings, with their index, for checks that run before validation passed. */
+export function rawSources(data: unknown): Array<{ index: number; source: Record<string, unknown> }> {
+  if (!isRecord(data) || !Array.isArray(data.sources)) return [];
+  return data.sources.flatMap((source: unknown, index) => (isRecord(source) ? [{ index, source }] : []));
+}

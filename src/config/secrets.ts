@@ -1,0 +1,63 @@
+import { findBridge } from "../bridges/registry.js";
+import type { Config } from "./types.js";
+import { formatPath } from "./yaml-path.js";
+
+export const REDACTED = "***";
+
+export interface SecretEntry {
+  /** YAML path of the key holding the secret. */
+  path: string;
+  value: string;
+}
+
+/** The password part of `mqtt://user:pass@host`, as written and decoded: either may reach a log. */
+function urlPasswords(url: string | undefined): string[] {
+  if (url === undefined || !URL.canParse(url)) return [];
+  const { password } = new URL(url);
+  if (password === "") return [];
+  let decoded = password;
+  try {
+    decoded = decodeURIComponent(password);
+  } catch {
+    // A malformed escape stays as written.
+  }
+  return decoded === password ? [password] : [password, decoded];
+}
+
+/** Every secret in the config with where it is; empty values are no secret worth scrubbing. */
+export function secretEntries(config: Config): SecretEntry[] {
+  const entries: SecretEntry[] = [];
+  const add = (path: string, value: unknown): void => {
+    if ((typeof value === "string" && value !== "") || typeof value === "number") entries.push({ path, value: String(value) });
+  };
+  add("mqtt.password", config.mqtt.password);
+  for (const value of urlPasswords(config.mqtt.url)) add("mqtt.url", value);
+  add("broker.password", config.broker.password);
+  config.sources.forEach((source, index) => {
+    for (const key of findBridge(source.type)?.secretKeys ?? []) add(formatPath(["sources", index, key]), source[key]);
+  });
+  return entries;
+}
+
+/** For log scrubbing: every secret value, once. */
+export function secretValues(config: Config): string[] {
+  return [...new Set(secretEntries(config).map((e) => e.value))];
+}
+
+/** A deep copy safe to print (`discover`, debug output): secrets replaced by "***". */
+export function redactConfig(config: Config): Config {
+  const copy = structuredClone(config);
+  if (copy.mqtt.password !== undefined) copy.mqtt.password = REDACTED;
+  if (copy.broker.password !== undefined) copy.broker.password = REDACTED;
+  if (copy.mqtt.url !== undefined && urlPasswords(copy.mqtt.url).length > 0) {
+    const url = new URL(copy.mqtt.url);
+    url.password = REDACTED;
+    copy.mqtt.url = url.toString();
+  }
+  for (const source of copy.sources) {
+    for (const key of findBridge(source.type)?.secretKeys ?? []) {
+      if (source[key] !== undefined) source[key] = REDACTED;
+    }
+  }
+  return copy;
+}

@@ -1,0 +1,35 @@
+import { Ajv, type ValidateFunction } from "ajv";
+import { addFormats } from "./formats.js";
+import { translateAjvErrors } from "./messages.js";
+import type { ConfigProblem } from "./problems.js";
+import { buildConfigSchema } from "./schema.js";
+
+export function createAjv(): Ajv {
+  const ajv = new Ajv({
+    allErrors: true,
+    // Values from ${ENV} are strings: `port: ${PORT}` must still be a number where the schema says so.
+    coerceTypes: true,
+    verbose: true,
+    strict: true,
+    // `anyOf: [{ required: [...] }]` names keys declared beside it, a pattern vendor schemas use.
+    strictRequired: false,
+    allowUnionTypes: true,
+  });
+  addFormats(ajv);
+  // Editor annotations (VS Code, yaml-language-server) that ajv's strict mode would reject.
+  ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+  ajv.addKeyword({ keyword: "markdownDescription", schemaType: "string" });
+  return ajv;
+}
+
+let compiled: ValidateFunction | undefined;
+
+/**
+ * Checks the shape of a config against the full schema. Coerces scalar types in place
+ * ("1883" → 1883), so callers pass a copy they own.
+ */
+export function validateConfigShape(data: unknown): ConfigProblem[] {
+  compiled ??= createAjv().compile(buildConfigSchema());
+  if (compiled(data)) return [];
+  return translateAjvErrors(compiled.errors ?? [], data);
+}

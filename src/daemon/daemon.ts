@@ -1,0 +1,203 @@
+import type { Server } from "node:http";
+import type { Logger } from "pino";
+import type { Config } from "../config/types.js";
+import { findBridge } from "../bridges/registry.js";
+import { createHttpClient } from "../http/client.js";
+import { CommandRouter } from "../commands/router.js";
+import { DiscoveryManager } from "../discovery/manager.js";
+import { startEmbeddedBroker, type EmbeddedBroker } from "../mqtt/broker.js";
+import { MqttConnection } from "../mqtt/connection.js";
+import { formatValue } from "../mqtt/payload.js";
+import { Topics } from "../mqtt/topics.js";
+import type { Device, Entity, Reading } from "../model/index.js";
+import { StateStore } from "../state/store.js";
+import { VERSION } from "../version.js";
+import type { SecretScrubber } from "../log.js";
+import { startHealthServer } from "./health.js";
+import { SourceRunner, type SourceSink } from "./source-runner.js";
+
+export interface DaemonOptions {
+  config: Config;
+  logger: Logger;
+  scrubber: SecretScrubber;
+  /** How long to collect retained discovery configs of earlier runs before polling. */
+  retainedWindowMs?: number;
+}
+
+/** Wires config, broker, discovery, sources and commands together; knows no vendor. */
+export class Daemon implements SourceSink {
+  readonly topics: Topics;
+  private conn!: MqttConnection;
+  private broker: EmbeddedBroker | undefined;
+  private discovery!: DiscoveryManager;
+  private readonly runners = new Map<string, SourceRunner>();
+  private health: Server | undefined;
+  private store!: StateStore;
+  private readonly log: Logger;
+  private birthTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.log = opts.logger;
+    this.topics = new Topics(opts.config.mqtt.base_topic);
+  }
+
+  get brokerUrl(): string {
+    return this.opts.config.mqtt.url ?? this.broker?.url ?? "";
+  }
+
+  async start(): Promise<void> {
+    const { config } = this.opts;
+    this.store = new StateStore(config.data_dir);
+    let url = config.mqtt.url;
+    if (!url) {
+      this.broker = await startEmbeddedBroker(config.broker);
+      url = this.broker.url;
+      this.log.info({ broker: url }, "embedded MQTT broker started");
+    }
+    this.conn = new MqttConnection({
+      url,
+      clientId: config.mqtt.client_id,
+      username: config.mqtt.username ?? (config.mqtt.url ? undefined : config.broker.username),
+      password: config.mqtt.password ?? (config.mqtt.url ? undefined : config.broker.password),
+      keepalive: config.mqtt.keepalive,
+      tls: config.mqtt.tls,
+      will: { topic: this.topics.bridgeState, payload: "offline" },
+      logger: this.log,
+    });
+    await this.conn.waitConnected();
+    this.conn.publishRetained(this.topics.bridgeState, "online");
+    this.conn.onReconnect(() => this.conn.publishRetained(this.topics.bridgeState, "online", true));
+
+    const ha = config.homeassistant;
+    this.discovery = new DiscoveryManager(this.conn, this.topics, ha.discovery_prefix, ha.enabled, this.log);
+    await this.collectRetainedConfigs();
+
+    for (const source of config.sources.filter((s) => s.enabled)) {
+      const definition = findBridge(source.type);
+      if (!definition) throw new Error(`sources: type "${source.type}" of source "${source.id}" is not supported`);
+      const logger = this.log.child({ source: source.id });
+      const bridge = definition.create({
+        source,
+        logger,
+        state: this.store.scope(`source:${source.id}`),
+        http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, logger }),
+        registerSecret: (v) => this.opts.scrubber.add(v),
+      });
+      this.runners.set(source.id, new SourceRunner(source, bridge, this, logger));
+    }
+    this.discovery.clearUnknownSources(new Set(this.runners.keys()));
+
+    const router = new CommandRouter(this.runners, { publishReadings: (s, r) => this.publishReadings(s, r) }, this.log);
+    for (const filter of this.topics.commandSubscriptions) {
+      this.conn.subscribe(filter, (topic, payload, retained) => {
+        const address = this.topics.parseCommand(topic);
+        if (!address) return;
+        if (retained) {
+          // A retained command would replay on every restart; refuse it and remove it.
+          this.log.warn({ topic }, "ignoring a retained command; commands must not be retained");
+          this.conn.clearRetained(topic);
+          return;
+        }
+        void router.handle(address, payload.toString("utf8")).then((result) => this.conn.publish(this.topics.result(address), JSON.stringify(result)));
+      });
+    }
+    if (ha.enabled) {
+      this.conn.subscribe(ha.status_topic, (_t, payload) => {
+        if (payload.toString("utf8").trim() === "online") this.onHomeAssistantOnline();
+      });
+    }
+
+    if (config.health.enabled) {
+      this.health = await startHealthServer(config.health.host, config.health.port, () => ({
+        healthy: this.conn.connected,
+        body: { status: this.conn.connected ? "ok" : "mqtt disconnected", version: VERSION, sources: this.sourceStatuses() },
+      }));
+    }
+
+    let i = 0;
+    for (const runner of this.runners.values()) runner.start(Math.min(500, 100 * i++));
+    this.statusChanged();
+    this.log.info({ version: VERSION, sources: [...this.runners.keys()], base_topic: this.topics.base }, "cloud2mqtt started");
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearTimeout(this.birthTimer);
+    await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)));
+    await this.conn?.close([{ topic: this.topics.bridgeState, payload: "offline" }]);
+    await new Promise<void>((resolve) => (this.health ? this.health.close(() => resolve()) : resolve()));
+    await this.broker?.close();
+    this.log.info("cloud2mqtt stopped");
+  }
+
+  sourceStatuses(): SourceRunner["status"][] {
+    return [...this.runners.values()].map((r) => ({ ...r.status }));
+  }
+
+  // SourceSink
+  publish(source: string, devices: Device[], readings: Reading[], entityOf: (d: string, e: string) => Entity | undefined): void {
+    const { removedDevices, removedEntities } = this.discovery.sync(source, devices);
+    for (const device of removedDevices) {
+      for (const topic of this.conn.retainedUnder(`${this.topics.base}/${source}/${device}/`)) this.conn.clearRetained(topic);
+      this.log.info({ source, device }, "device left its source: discovery and state removed");
+    }
+    for (const { device, entity } of removedEntities) {
+      const state = this.topics.state({ source, device, entity });
+      for (const topic of [state, ...this.conn.retainedUnder(`${state}/`)]) this.conn.clearRetained(topic);
+    }
+    for (const r of readings) {
+      this.conn.publishRetained(this.topics.state({ source, device: r.device, entity: r.entity, field: r.field }), formatValue(entityOf(r.device, r.entity), r.value));
+    }
+  }
+
+  availability(source: string, online: boolean): void {
+    this.conn.publishRetained(this.topics.availability(source), online ? "online" : "offline");
+  }
+
+  statusChanged(): void {
+    if (this.stopping) return;
+    this.conn.publishRetained(this.topics.bridgeInfo, JSON.stringify({ version: VERSION, sources: this.sourceStatuses() }));
+  }
+
+  private publishReadings(source: string, readings: Reading[]): void {
+    const runner = this.runners.get(source);
+    for (const r of readings) {
+      const entity = runner?.lookup(r.device, r.entity)?.entity;
+      this.conn.publishRetained(this.topics.state({ source, device: r.device, entity: r.entity, field: r.field }), formatValue(entity, r.value));
+    }
+  }
+
+  /** Home Assistant restarted: configs again now, states once it has subscribed; births coalesce. */
+  private onHomeAssistantOnline(): void {
+    if (this.birthTimer) return;
+    this.log.info("Home Assistant is online: publishing discovery and states again");
+    this.discovery.republishAll();
+    this.birthTimer = setTimeout(() => {
+      this.birthTimer = undefined;
+      for (const topic of this.conn.retainedUnder(`${this.topics.base}/`)) {
+        const payload = this.conn.lastRetained(topic);
+        if (payload !== undefined) this.conn.publishRetained(topic, payload, true);
+      }
+    }, 2_000);
+  }
+
+  /** Retained discovery configs of earlier runs, so the ones that no longer match can be cleared. */
+  private async collectRetainedConfigs(): Promise<void> {
+    const filter = this.discovery.configFilter;
+    let last = Date.now();
+    this.conn.subscribe(filter, (topic, payload, retained) => {
+      if (!retained) return;
+      last = Date.now();
+      this.discovery.noteRetainedConfig(topic, payload);
+    });
+    const window = this.opts.retainedWindowMs ?? 1_500;
+    const start = Date.now();
+    // Retained messages arrive right after subscribing; stop early once they have stopped coming.
+    while (Date.now() - start < window && (Date.now() - last < 300 || Date.now() - start < 500)) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    this.conn.unsubscribe(filter);
+  }
+}

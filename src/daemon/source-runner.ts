@@ -1,0 +1,113 @@
+import type { Logger } from "pino";
+import { HTTPError } from "got";
+import type { Bridge, PollResult } from "../bridges/types.js";
+import type { SourceConfig } from "../config/types.js";
+import type { Device, Entity, Reading } from "../model/index.js";
+import { describeHttpError, retryAfterMs } from "../http/client.js";
+import { Poller } from "../poller/poller.js";
+import { SourceFilter } from "./filters.js";
+
+/** A source goes offline after this many failed polls in a row (DESIGN.md). */
+export const OFFLINE_AFTER_FAILURES = 3;
+
+export interface SourceStatus {
+  id: string;
+  type: string;
+  state: "starting" | "online" | "offline";
+  last_poll: string | null;
+  last_error: string | null;
+  devices: number;
+}
+
+/** Where a source's results go: the MQTT side, which this class does not know. */
+export interface SourceSink {
+  publish(source: string, devices: Device[], readings: Reading[], entityOf: (d: string, e: string) => Entity | undefined): void;
+  availability(source: string, online: boolean): void;
+  statusChanged(): void;
+}
+
+/** One configured source: its bridge, its schedule, its current devices and its health. */
+export class SourceRunner {
+  readonly status: SourceStatus;
+  private readonly poller: Poller;
+  private readonly filter: SourceFilter;
+  private devices = new Map<string, { device: Device; entities: Map<string, Entity> }>();
+  private lastErrorLogged: string | undefined;
+
+  constructor(
+    readonly config: SourceConfig,
+    readonly bridge: Bridge,
+    private readonly sink: SourceSink,
+    private readonly log: Logger,
+  ) {
+    this.status = { id: config.id, type: config.type, state: "starting", last_poll: null, last_error: null, devices: 0 };
+    this.filter = new SourceFilter(config.include, config.exclude);
+    this.poller = new Poller({
+      intervalMs: config.interval,
+      run: () => this.poll(),
+      onSuccess: () => this.succeeded(),
+      onFailure: (error, n) => this.failed(error, n),
+    });
+  }
+
+  start(initialDelayMs = 0): void {
+    this.poller.start(initialDelayMs);
+  }
+
+  /** Poll again soon (after a write), to confirm the state by reading it back. */
+  refresh(): void {
+    this.poller.trigger();
+  }
+
+  async stop(): Promise<void> {
+    await this.poller.stop();
+    await this.bridge.close?.();
+  }
+
+  lookup(deviceKey: string, entityKey: string): { device: Device; entity: Entity } | undefined {
+    const d = this.devices.get(deviceKey);
+    const entity = d?.entities.get(entityKey);
+    return d && entity ? { device: d.device, entity } : undefined;
+  }
+
+  private async poll(): Promise<void> {
+    const result: PollResult = await this.bridge.poll();
+    const { devices, readings } = this.filter.apply(result.devices, result.readings);
+    this.devices = new Map(devices.map((d) => [d.key, { device: d, entities: new Map(d.entities.map((e) => [e.key, e])) }]));
+    this.sink.publish(this.config.id, devices, readings, (d, e) => this.devices.get(d)?.entities.get(e));
+    this.status.devices = devices.length;
+  }
+
+  private succeeded(): void {
+    const wasOnline = this.status.state === "online";
+    this.status.last_poll = new Date().toISOString();
+    this.status.last_error = null;
+    this.status.state = "online";
+    if (!wasOnline) {
+      if (this.lastErrorLogged) this.log.info({ source: this.config.id }, "source recovered");
+      else this.log.info({ source: this.config.id, devices: this.status.devices }, "source online");
+    }
+    this.lastErrorLogged = undefined;
+    this.sink.availability(this.config.id, true);
+    this.sink.statusChanged();
+  }
+
+  private failed(error: unknown, failuresInARow: number): number {
+    const message = describeHttpError(error);
+    this.status.last_error = message;
+    // Once per incident: the first failure and a changed error are warnings, repeats are debug.
+    if (message !== this.lastErrorLogged) {
+      this.log.warn({ source: this.config.id, failuresInARow, err: message }, "poll failed");
+      this.lastErrorLogged = message;
+    } else {
+      this.log.debug({ source: this.config.id, failuresInARow, err: message }, "poll failed again");
+    }
+    if (failuresInARow >= OFFLINE_AFTER_FAILURES && this.status.state !== "offline") {
+      this.status.state = "offline";
+      this.log.warn({ source: this.config.id, failuresInARow }, "source offline");
+      this.sink.availability(this.config.id, false);
+    }
+    this.sink.statusChanged();
+    return error instanceof HTTPError ? (retryAfterMs(error.response.headers["retry-after"]) ?? 0) : 0;
+  }
+}

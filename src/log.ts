@@ -1,0 +1,59 @@
+import pino, { type DestinationStream, type Logger } from "pino";
+
+/**
+ * Secrets are removed twice: known key names are redacted by pino, and every registered secret
+ * value (config passwords, API keys, tokens obtained at runtime) is scrubbed from each line
+ * before it is written, wherever it appears (an error message, a URL, a response body).
+ */
+export class SecretScrubber {
+  private readonly secrets = new Set<string>();
+  private pattern: RegExp | undefined;
+
+  add(value: string | undefined): void {
+    // Very short values would scrub ordinary words; no real credential is this short.
+    if (!value || value.length < 4 || this.secrets.has(value)) return;
+    this.secrets.add(value);
+    for (const variant of [encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]) {
+      if (variant !== value && variant.length >= 4) this.secrets.add(variant);
+    }
+    const alternatives = [...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    this.pattern = new RegExp(alternatives.join("|"), "g");
+  }
+
+  scrub(text: string): string {
+    return this.pattern ? text.replace(this.pattern, "***") : text;
+  }
+}
+
+const REDACTED_KEYS = [
+  "password",
+  "apikey",
+  "client_secret",
+  "token",
+  "access_token",
+  "refresh_token",
+  "authorization",
+  "Authorization",
+  "cookie",
+  "secret",
+];
+
+export function createLogger(level: string, scrubber: SecretScrubber, destination?: DestinationStream): Logger {
+  const paths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.headers.${k}`, `*.*.${k}`]);
+  const dest = destination ?? pino.destination({ dest: 1, sync: false });
+  return pino(
+    {
+      level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths, censor: "***" },
+      hooks: { streamWrite: (line) => scrubber.scrub(line) },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    dest,
+  );
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

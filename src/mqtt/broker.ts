@@ -1,0 +1,67 @@
+import { createServer, type Server } from "node:net";
+import { timingSafeEqual } from "node:crypto";
+import { Aedes } from "aedes";
+
+export interface EmbeddedBrokerOptions {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+}
+
+export interface EmbeddedBroker {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export class BrokerPortInUseError extends Error {}
+
+/** The embedded aedes broker, used when the config names no mqtt.url (demo, tests, small setups). */
+export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  const broker = await Aedes.createBroker({
+    authenticate: (_client, username, password, done) => {
+      if (opts.username === undefined) return done(null, true);
+      const ok = username === opts.username && password !== undefined && sameSecret(password, opts.password ?? "");
+      if (ok) return done(null, true);
+      const error = Object.assign(new Error("bad username or password"), { returnCode: 4 as const });
+      done(error, false);
+    },
+  });
+  const server: Server = createServer((socket) => broker.handle(socket));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.port, opts.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new BrokerPortInUseError(
+        `cannot start the embedded MQTT broker: ${opts.host}:${opts.port} is already in use. ` +
+          `If a broker (e.g. Mosquitto) already listens there, set mqtt.url to it (mqtt://${opts.host}:${opts.port}); ` +
+          `otherwise choose another broker.port.`,
+      );
+    }
+    throw error;
+  }
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : opts.port;
+  return {
+    url: `mqtt://${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        broker.close(() => server.close(() => resolve()));
+        // Open client sockets keep server.close() waiting; aedes closes its clients above.
+      }),
+  };
+}
+
+function sameSecret(given: Buffer, expected: string): boolean {
+  const want = Buffer.from(expected);
+  return given.length === want.length && timingSafeEqual(given, want);
+}

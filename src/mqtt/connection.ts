@@ -1,0 +1,203 @@
+import { readFileSync } from "node:fs";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { Logger } from "pino";
+
+export interface ConnectionOptions {
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  keepalive: number;
+  tls?: { ca?: string; cert?: string; key?: string; reject_unauthorized: boolean };
+  /** Last will: published retained by the broker if we vanish. */
+  will: { topic: string; payload: string };
+  logger: Logger;
+}
+
+type MessageHandler = (topic: string, payload: Buffer, retained: boolean) => void;
+
+const MIN_RECONNECT_MS = 1_000;
+const MAX_RECONNECT_MS = 30_000;
+
+/**
+ * The broker connection. Remembers every retained payload it published, publishes a retained
+ * value only when it differs from the last one, and publishes all of them again after a
+ * reconnect, so a broker that lost its retained store (restart without persistence) is refilled.
+ */
+export class MqttConnection {
+  private readonly client: MqttClient;
+  private readonly retained = new Map<string, string>();
+  private readonly handlers: Array<{ filter: string; handler: MessageHandler }> = [];
+  private reconnectDelay = MIN_RECONNECT_MS;
+  private connectedOnce = false;
+  private readonly reconnectListeners: Array<() => void> = [];
+  private readonly log: Logger;
+
+  constructor(private readonly opts: ConnectionOptions) {
+    this.log = opts.logger;
+    const options: IClientOptions = {
+      clientId: opts.clientId,
+      username: opts.username,
+      password: opts.password,
+      keepalive: opts.keepalive,
+      clean: true,
+      protocolVersion: 4,
+      reconnectPeriod: MIN_RECONNECT_MS,
+      connectTimeout: 10_000,
+      // Offline publishes are not queued: the retained map is replayed on reconnect instead.
+      queueQoSZero: false,
+      will: { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), qos: 1, retain: true },
+    };
+    if (opts.tls) {
+      options.ca = opts.tls.ca ? readFileSync(opts.tls.ca) : undefined;
+      options.cert = opts.tls.cert ? readFileSync(opts.tls.cert) : undefined;
+      options.key = opts.tls.key ? readFileSync(opts.tls.key) : undefined;
+      options.rejectUnauthorized = opts.tls.reject_unauthorized;
+    }
+    this.client = mqtt.connect(opts.url, options);
+    this.client.on("connect", () => this.onConnect());
+    this.client.on("close", () => this.onClose());
+    this.client.on("error", (err) => this.log.warn({ err: err.message }, "MQTT error"));
+    this.client.on("message", (topic, payload, packet) => {
+      for (const { filter, handler } of this.handlers) {
+        if (topicMatches(filter, topic)) handler(topic, payload, packet.retain);
+      }
+    });
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  /** Resolves at the first connection; rejects with a clear message if the broker refuses it. */
+  waitConnected(timeoutMs = 15_000): Promise<void> {
+    if (this.client.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`could not connect to the MQTT broker at ${safeUrl(this.opts.url)} within ${timeoutMs / 1000}s`));
+      }, timeoutMs);
+      const onConnect = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onError = (err: Error & { code?: number | string }): void => {
+        // Refused credentials or authorization will not fix themselves: fail fast.
+        if (err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135) {
+          cleanup();
+          reject(new Error(`the MQTT broker at ${safeUrl(this.opts.url)} refused the connection: ${err.message}`));
+        }
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.client.off("connect", onConnect);
+        this.client.off("error", onError);
+      };
+      this.client.on("connect", onConnect);
+      this.client.on("error", onError);
+    });
+  }
+
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.push(listener);
+  }
+
+  subscribe(filter: string, handler: MessageHandler): void {
+    this.handlers.push({ filter, handler });
+    this.client.subscribe(filter, { qos: 1 }, (err) => {
+      if (err) this.log.warn({ topic: filter, err: err.message }, "MQTT subscribe failed");
+    });
+  }
+
+  unsubscribe(filter: string): void {
+    for (let i = this.handlers.length - 1; i >= 0; i--) if (this.handlers[i]?.filter === filter) this.handlers.splice(i, 1);
+    this.client.unsubscribe(filter);
+  }
+
+  /** Publishes a retained value if it changed; returns whether it was sent. */
+  publishRetained(topic: string, payload: string, force = false): boolean {
+    if (!force && this.retained.get(topic) === payload) return false;
+    this.retained.set(topic, payload);
+    this.send(topic, payload, true);
+    return true;
+  }
+
+  /** Removes a retained topic from the broker (an empty retained payload). */
+  clearRetained(topic: string): void {
+    this.retained.delete(topic);
+    this.send(topic, "", true);
+  }
+
+  /** Non-retained messages (command results): lost if the broker is away, by design. */
+  publish(topic: string, payload: string): void {
+    this.send(topic, payload, false);
+  }
+
+  lastRetained(topic: string): string | undefined {
+    return this.retained.get(topic);
+  }
+
+  /** Retained topics this connection published that start with a prefix. */
+  retainedUnder(prefix: string): string[] {
+    return [...this.retained.keys()].filter((t) => t.startsWith(prefix));
+  }
+
+  async close(finalMessages: Array<{ topic: string; payload: string }> = []): Promise<void> {
+    if (this.client.connected) {
+      for (const m of finalMessages) {
+        await new Promise<void>((resolve) => this.client.publish(m.topic, m.payload, { qos: 1, retain: true }, () => resolve()));
+      }
+    }
+    await new Promise<void>((resolve) => this.client.end(false, {}, () => resolve()));
+  }
+
+  private send(topic: string, payload: string, retain: boolean): void {
+    if (!this.client.connected) return;
+    this.client.publish(topic, payload, { qos: retain ? 1 : 0, retain }, (err) => {
+      if (err) this.log.debug({ topic, err: err.message }, "MQTT publish failed");
+    });
+  }
+
+  private onConnect(): void {
+    this.reconnectDelay = MIN_RECONNECT_MS;
+    this.client.options.reconnectPeriod = MIN_RECONNECT_MS;
+    if (!this.connectedOnce) {
+      this.connectedOnce = true;
+      this.log.info({ broker: safeUrl(this.opts.url) }, "connected to MQTT broker");
+      return;
+    }
+    this.log.info({ broker: safeUrl(this.opts.url), topics: this.retained.size }, "reconnected to MQTT broker: publishing retained topics again");
+    for (const [topic, payload] of this.retained) this.send(topic, payload, true);
+    for (const listener of this.reconnectListeners) listener();
+  }
+
+  private onClose(): void {
+    if (this.client.disconnecting) return;
+    // mqtt.js retries at a fixed period; widen it so a long outage is not hammered.
+    this.client.options.reconnectPeriod = this.reconnectDelay;
+    if (this.connectedOnce) this.log.warn({ retryInMs: this.reconnectDelay }, "MQTT connection lost, reconnecting");
+    this.reconnectDelay = Math.min(this.reconnectDelay * 2, MAX_RECONNECT_MS);
+  }
+}
+
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split("/");
+  const t = topic.split("/");
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === "#") return true;
+    if (i >= t.length) return false;
+    if (f[i] !== "+" && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return "the configured URL";
+  }
+}
