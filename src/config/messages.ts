@@ -116,11 +116,10 @@ function translateOne(error: ErrorObject, segments: PathSegment[]): Translated {
     }
     case "maxItems":
       return { segments, message: `must have at most ${String(param(error, "limit"))} entries` };
-    case "uniqueItems":
-      return {
-        segments,
-        message: `must not repeat a value (entries ${String(param(error, "j"))} and ${String(param(error, "i"))} are the same)`,
-      };
+    case "uniqueItems": {
+      const [first, second] = [Number(param(error, "i")), Number(param(error, "j"))].sort((a, b) => a - b);
+      return { segments, message: `must not repeat a value (entries ${first} and ${second} are the same)` };
+    }
     case "multipleOf":
       return { segments, message: `must be a multiple of ${String(param(error, "multipleOf"))} ${got()}` };
     default:

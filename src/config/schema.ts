@@ -31,7 +31,8 @@ function duration(description: string, defaultValue?: string): JsonSchema {
     type: ["string", "number"],
     pattern: DURATION_PATTERN,
     patternErrorMessage: `must be ${DURATION_HINT}`,
-    exclusiveMinimum: 0,
+    // Zero passes here so the loader can say what the floor really is (interval: 1s).
+    minimum: 0,
     description,
   };
   if (defaultValue !== undefined) schema.default = defaultValue;

@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { ConfigError, checkConfigFile, loadConfig, parseDuration, redactConfig, secretValues } from "./config/index.js";
+import type { Config } from "./config/types.js";
+import { findBridge } from "./bridges/registry.js";
+import { createHttpClient } from "./http/client.js";
+import { Daemon } from "./daemon/daemon.js";
+import { demoBanner, startDemo } from "./demo.js";
+import { createLogger, SecretScrubber } from "./log.js";
+import { StateStore } from "./state/store.js";
+import { VERSION } from "./version.js";
+
+const USAGE = `cloud2mqtt ${VERSION}: energy and building clouds → MQTT and Home Assistant
+
+Usage:
+  cloud2mqtt run [--config <file>]         run the daemon (CLOUD2MQTT_CONFIG names the file when --config is absent;
+                                           with neither and no ./config.yaml, the demo runs)
+  cloud2mqtt validate [--config <file>]    check a config file and print every problem (exit 0 or 1)
+  cloud2mqtt discover [--config <file>] [--source <id>]
+                                           log in and list each source's devices and entities with their keys
+  cloud2mqtt demo [--port 1883] [--host 127.0.0.1]
+                                           run against the built-in simulators with the embedded broker
+  cloud2mqtt --version | --help
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: "string", short: "c" },
+      source: { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+      "health-port": { type: "string" },
+      "data-dir": { type: "string" },
+      "exit-after": { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
+    },
+  });
+  if (values.version) return print(VERSION), 0;
+  const command = positionals[0] ?? "run";
+  if (values.help || command === "help") return print(USAGE), 0;
+  const configPath = values.config ?? process.env.CLOUD2MQTT_CONFIG;
+  switch (command) {
+    case "validate":
+      return validate(requirePath(configPath));
+    case "discover":
+      return discover(requirePath(configPath), values.source);
+    case "demo":
+      return demo(values);
+    case "run":
+      if (!configPath && !existsSync("config.yaml")) {
+        process.stderr.write("No config given (--config or CLOUD2MQTT_CONFIG) and no ./config.yaml: starting the demo.\n");
+        return demo(values);
+      }
+      return run(await loadConfig(configPath ?? "config.yaml"), values["exit-after"]);
+    default:
+      process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+function requirePath(path: string | undefined): string {
+  if (path) return path;
+  if (existsSync("config.yaml")) return "config.yaml";
+  throw new ConfigError([{ path: "", message: "no config file: pass --config <file> or set CLOUD2MQTT_CONFIG" }], "");
+}
+
+async function validate(path: string): Promise<number> {
+  const result = await checkConfigFile(path);
+  for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+  if (!result.config) {
+    process.stderr.write(`${path}: ${result.errors.length} problem${result.errors.length === 1 ? "" : "s"}\n`);
+    for (const e of result.errors) process.stderr.write(`  ${e.path ? `${e.path}: ` : ""}${e.message}\n`);
+    return 1;
+  }
+  const c = result.config;
+  print(`${path}: valid (${c.sources.length} source${c.sources.length === 1 ? "" : "s"}: ${c.sources.map((s) => `${s.id} (${s.type})`).join(", ") || "none"})`);
+  return 0;
+}
+
+async function discover(path: string, only: string | undefined): Promise<number> {
+  const config = await loadConfig(path);
+  const scrubber = new SecretScrubber();
+  for (const s of secretValues(config)) scrubber.add(s);
+  const logger = createLogger(config.log_level === "info" ? "warn" : config.log_level, scrubber, undefined);
+  const store = new StateStore(config.data_dir);
+  const sources = config.sources.filter((s) => !only || s.id === only);
+  if (only && sources.length === 0) throw new ConfigError([{ path: "sources", message: `no source with id "${only}"` }], path);
+  let failed = 0;
+  for (const source of sources) {
+    const definition = findBridge(source.type);
+    if (!definition) continue;
+    const log = logger.child({ source: source.id });
+    const bridge = definition.create({
+      source,
+      logger: log,
+      state: store.scope(`source:${source.id}`),
+      http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, logger: log }),
+      registerSecret: (v) => scrubber.add(v),
+    });
+    print(`\n# source ${source.id} (${definition.title})`);
+    try {
+      const { devices } = await bridge.poll();
+      for (const d of devices) {
+        print(`- device ${d.key}: ${d.name}${d.model ? ` [${d.model}]` : ""}`);
+        for (const e of d.entities) {
+          const details = [e.kind, e.deviceClass, e.unit, e.stateClass, e.command ? "writable" : undefined].filter(Boolean).join(", ");
+          print(`    ${d.key}/${e.key}: ${e.name} (${details})`);
+        }
+      }
+      print(`  use these keys in the source's include / exclude lists, e.g. include: ["${devices[0]?.key ?? "device"}", "${devices[0]?.key ?? "device"}/${devices[0]?.entities[0]?.key ?? "entity"}"]`);
+    } catch (error) {
+      failed++;
+      process.stderr.write(scrubber.scrub(`source ${source.id}: ${error instanceof Error ? error.message : String(error)}\n`));
+    } finally {
+      await bridge.close?.();
+    }
+  }
+  if (process.env.CLOUD2MQTT_DEBUG_CONFIG) print(JSON.stringify(redactConfig(config), null, 2));
+  return failed > 0 ? 1 : 0;
+}
+
+async function demo(values: Record<string, string | boolean | undefined>): Promise<number> {
+  const port = Number(values.port ?? 1883);
+  const host = String(values.host ?? "127.0.0.1");
+  const healthPort = Number(values["health-port"] ?? 8099);
+  const demoEnv = await startDemo({ host, port, healthPort, dataDir: String(values["data-dir"] ?? "data/demo") });
+  return run(demoEnv.config, values["exit-after"] as string | undefined, {
+    started: (daemon) => print(demoBanner(demoEnv.config, demoEnv.sources, daemon.brokerUrl)),
+    stopped: () => demoEnv.close(),
+  });
+}
+
+async function run(config: Config, exitAfter: string | undefined, hooks: { started?: (d: Daemon) => void; stopped?: () => Promise<void> } = {}): Promise<number> {
+  const scrubber = new SecretScrubber();
+  for (const s of secretValues(config)) scrubber.add(s);
+  const logger = createLogger(config.log_level, scrubber);
+  const daemon = new Daemon({ config, logger, scrubber });
+  process.on("unhandledRejection", (reason) => logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, "unhandled rejection"));
+  try {
+    await daemon.start();
+  } catch (error) {
+    await daemon.stop().catch(() => undefined);
+    await hooks.stopped?.();
+    throw error;
+  }
+  hooks.started?.(daemon);
+  const stopped = new Promise<void>((resolve) => {
+    const shutdown = (signal: string): void => {
+      logger.info({ signal }, "shutting down");
+      // Whatever hangs, the process is gone within 5 seconds (DESIGN.md).
+      setTimeout(() => process.exit(0), 4_500).unref();
+      void daemon
+        .stop()
+        .then(() => hooks.stopped?.())
+        .finally(() => resolve());
+    };
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    process.once("SIGINT", () => shutdown("SIGINT"));
+    if (exitAfter) setTimeout(() => shutdown("exit-after"), parseDuration(exitAfter)).unref();
+  });
+  await stopped;
+  logger.flush?.();
+  return 0;
+}
+
+function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+    else process.stderr.write(`cloud2mqtt: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,20 @@
+import { startMyBeNextSimulator } from "./mybenext/index.js";
+
+/** A running vendor simulator and the config of the source that polls it. */
+export interface DemoSource {
+  source: Record<string, unknown>;
+  describe: string;
+  close(): Promise<void>;
+}
+
+/** Every vendor simulator the demo starts; a new vendor adds one entry. */
+export const demoSources: Array<() => Promise<DemoSource>> = [
+  async () => {
+    const sim = await startMyBeNextSimulator({ timeScale: 30 });
+    return {
+      source: { id: "home", type: "mybenext", base_url: sim.url, username: "demo", password: "demo-password", interval: "10s" },
+      describe: `myBeNext simulator at ${sim.url}/login/api/v1/ (user demo)`,
+      close: () => sim.close(),
+    };
+  },
+];
