@@ -3,9 +3,18 @@ import { resolve } from "node:path";
 import { findBridge } from "../bridges/registry.js";
 import { parseDuration } from "./duration.js";
 import type { RawConfig } from "./raw.js";
-import { rawSources } from "./raw.js";
+import { isRecord, rawSources } from "./raw.js";
 import { DEFAULT_TIMEOUT_MS } from "./schema.js";
 import type { Config, LogLevel, SourceConfig, TlsConfig } from "./types.js";
+
+const SECTIONS = ["mqtt", "broker", "homeassistant", "health"] as const;
+
+/** `broker:` with every key commented out parses as null; the user meant "all defaults". */
+export function dropEmptySections(data: unknown): void {
+  if (!isRecord(data)) return;
+  for (const key of SECTIONS) if (data[key] === null) delete data[key];
+  if (isRecord(data.mqtt) && data.mqtt.tls === null) delete data.mqtt.tls;
+}
 
 /** Vendor defaults go in before validation, so a default URL is checked like a written one. */
 export function applyVendorDefaults(data: unknown): void {

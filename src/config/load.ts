@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument, type YAMLError } from "yaml";
 import { checkDuplicateIds, checkDurations, checkTlsFiles, mqttWarnings } from "./checks.js";
-import { applyDefaults, applyVendorDefaults } from "./defaults.js";
+import { applyDefaults, applyVendorDefaults, dropEmptySections } from "./defaults.js";
 import { substituteEnv } from "./env.js";
 import { locateLine } from "./locate.js";
 import { ConfigError, dedupeProblems, type ConfigProblem } from "./problems.js";
@@ -48,6 +48,7 @@ function parse(text: string, env: NodeJS.ProcessEnv, origin?: string): ParseOutc
   const parsed: unknown = doc.toJS() ?? {};
   const substituted = substituteEnv(parsed, env);
   const data = substituted.value;
+  dropEmptySections(data);
   applyVendorDefaults(data);
 
   const envPaths = substituted.problems.map((p) => p.path);

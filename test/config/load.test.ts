@@ -98,6 +98,12 @@ describe("defaults", () => {
     expect(config?.sources[0]).toMatchObject({ interval: 5_400_000, timeout: 2_500, enabled: false, page_size: 10, include: ["heat*"] });
   });
 
+  it("takes a section whose keys are all commented out as all defaults", () => {
+    const { config, errors } = parseConfig(MINIMAL + "mqtt:\n  # url: mqtt://b\nbroker:\nhealth:\nhomeassistant:\n", {});
+    expect(errors).toEqual([]);
+    expect(config?.broker).toEqual({ host: "127.0.0.1", port: 1883 });
+  });
+
   it("resolves data_dir against the working folder without an origin", () => {
     expect(parseConfig(MINIMAL, {}).config?.data_dir).toBe(join(process.cwd(), "data"));
   });
@@ -226,6 +232,8 @@ describe("error messages", () => {
     ]);
     expect(problems("sources: []\n")).toEqual(["sources: must have at least 1 entry"]);
     expect(problems("")).toEqual(["sources: is required"]);
+    expect(problems("sources:\n")).toEqual(["sources: must be a list (got an empty value)"]);
+    expect(problems("sources:\n  - home\n")).toEqual(['sources[0]: must be a mapping of keys (got "home")']);
     expect(problems("- a\n")).toEqual([": the file must be a mapping of keys (got a list)"]);
   });
 

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { Writable } from "node:stream";
+import { nextDelay } from "../../src/poller/backoff.js";
+import { Topics } from "../../src/mqtt/topics.js";
+import { topicMatches } from "../../src/mqtt/connection.js";
+import { SourceFilter } from "../../src/daemon/filters.js";
+import { createLogger, SecretScrubber } from "../../src/log.js";
+import { RateLimiter } from "../../src/http/rate-limiter.js";
+import { safeKey, type Device } from "../../src/model/index.js";
+
+describe("backoff", () => {
+  const noJitter = () => 0.5;
+  it("doubles after failures up to 10 × interval, at most 30 minutes, and honours Retry-After", () => {
+    expect(nextDelay(60_000, 0, 0, noJitter)).toBe(60_000);
+    expect(nextDelay(60_000, 1, 0, noJitter)).toBe(60_000);
+    expect(nextDelay(60_000, 2, 0, noJitter)).toBe(120_000);
+    expect(nextDelay(60_000, 20, 0, noJitter)).toBe(600_000);
+    expect(nextDelay(600_000, 20, 0, noJitter)).toBe(1_800_000);
+    expect(nextDelay(1_000, 1, 5_000, noJitter)).toBe(5_000);
+  });
+  it("jitters by at most 10%", () => {
+    expect(nextDelay(10_000, 0, 0, () => 0)).toBe(9_000);
+    expect(nextDelay(10_000, 0, 0, () => 1)).toBe(11_000);
+  });
+});
+
+describe("topics", () => {
+  const t = new Topics("c2m");
+  it("parses command topics and nothing else", () => {
+    expect(t.parseCommand("c2m/home/product_1/property_2/set")).toEqual({ source: "home", device: "product_1", entity: "property_2" });
+    expect(t.parseCommand("c2m/home/product_1/climate/target_temperature/set")).toEqual({ source: "home", device: "product_1", entity: "climate", field: "target_temperature" });
+    expect(t.parseCommand("c2m/home/product_1/set")).toBeUndefined();
+    expect(t.parseCommand("c2m/home/product_1/property_2/set/result")).toBeUndefined();
+    expect(t.parseCommand("other/home/a/b/set")).toBeUndefined();
+    expect(t.parseCommand("c2m/home//b/set")).toBeUndefined();
+  });
+  it("matches MQTT wildcards", () => {
+    expect(topicMatches("a/+/c", "a/b/c")).toBe(true);
+    expect(topicMatches("a/#", "a/b/c")).toBe(true);
+    expect(topicMatches("a/+", "a/b/c")).toBe(false);
+  });
+  it("makes topic-safe keys from vendor ids", () => {
+    expect(safeKey("a/b+c#d e")).toBe("a_b_c_d_e");
+    expect(safeKey("///")).toBe("_");
+  });
+});
+
+describe("include / exclude filters", () => {
+  const devices: Device[] = [
+    { key: "product_1", vendorId: "1", name: "Kitchen plug", entities: [{ key: "p1", name: "a", kind: "sensor" }, { key: "p2", name: "b", kind: "sensor" }] },
+    { key: "product_2", vendorId: "2", name: "Hall sensor", viaDevice: "product_1", entities: [{ key: "p3", name: "c", kind: "sensor" }] },
+  ];
+  const readings = [
+    { device: "product_1", entity: "p1", value: 1 },
+    { device: "product_1", entity: "p2", value: 2 },
+    { device: "product_2", entity: "p3", value: 3 },
+  ];
+  it("includes by device name and excludes entities", () => {
+    const out = new SourceFilter(["hall*", "product_1/p2"], []).apply(devices, readings);
+    expect(out.devices.map((d) => d.key)).toEqual(["product_1", "product_2"]);
+    expect(out.devices[0]?.entities.map((e) => e.key)).toEqual(["p2"]);
+    expect(out.readings.map((r) => r.entity)).toEqual(["p2", "p3"]);
+  });
+  it("drops via_device to an excluded parent", () => {
+    const out = new SourceFilter([], ["product_1"]).apply(devices, readings);
+    expect(out.devices).toHaveLength(1);
+    expect(out.devices[0]?.viaDevice).toBeUndefined();
+  });
+});
+
+describe("logging", () => {
+  it("scrubs registered secrets wherever they appear and redacts secret keys", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) });
+    const scrubber = new SecretScrubber();
+    scrubber.add("hunter2-secret");
+    const log = createLogger("debug", scrubber, sink);
+    log.info({ password: "p@ss-word-1", headers: { authorization: "Basic xyz" } }, "login with hunter2-secret in a url ?apikey=hunter2-secret");
+    log.flush();
+    const out = lines.join("");
+    expect(out).not.toContain("hunter2-secret");
+    expect(out).not.toContain("p@ss-word-1");
+    expect(out).not.toContain("Basic xyz");
+    expect(out).toContain("***");
+  });
+});
+
+describe("rate limiter", () => {
+  it("spaces request starts and caps concurrency", async () => {
+    const limiter = new RateLimiter({ perSecond: 20, concurrency: 1 });
+    const starts: number[] = [];
+    await Promise.all(
+      [0, 1, 2].map(async () => {
+        const release = await limiter.acquire();
+        starts.push(Date.now());
+        await new Promise((r) => setTimeout(r, 5));
+        release();
+      }),
+    );
+    expect(starts).toHaveLength(3);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(45);
+  });
+});
