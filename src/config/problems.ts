@@ -19,7 +19,7 @@ export class ConfigError extends Error {
     readonly origin?: string,
   ) {
     const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-    const head = origin === undefined ? `Invalid configuration (${count}):` : `Invalid configuration in ${origin} (${count}):`;
+    const head = origin === undefined || origin === "" ? `Invalid configuration (${count}):` : `Invalid configuration in ${origin} (${count}):`;
     super([head, ...problems.map((p) => `  - ${formatProblem(p)}`)].join("\n"));
     this.name = "ConfigError";
   }
