@@ -2,7 +2,8 @@ import type { Device, Reading } from "../model/index.js";
 
 /**
  * A source's include/exclude lists. A pattern without "/" matches a device by key or name; a
- * pattern "device/entity" matches entities. `*` matches any run of characters; case is ignored.
+ * pattern "device/entity" matches entities by keys ("product_44/property_222") or by names
+ * ("Kitchen/Battery"). `*` matches any run of characters; case is ignored.
  */
 export class SourceFilter {
   private readonly includeDevices: RegExp[];
@@ -28,9 +29,10 @@ export class SourceFilter {
       if (this.excludeDevices.some((re) => names.some((n) => re.test(n)))) continue;
       const deviceIncluded = this.includeDevices.length === 0 && this.includeEntities.length === 0 ? true : this.includeDevices.some((re) => names.some((n) => re.test(n)));
       const entities = device.entities.filter((e) => {
-        const path = `${device.key}/${e.key}`;
-        if (this.excludeEntities.some((re) => re.test(path))) return false;
-        return deviceIncluded || this.includeEntities.some((re) => re.test(path));
+        const paths = [`${device.key}/${e.key}`, `${device.name}/${e.name}`];
+        const matches = (re: RegExp): boolean => paths.some((p) => re.test(p));
+        if (this.excludeEntities.some(matches)) return false;
+        return deviceIncluded || this.includeEntities.some(matches);
       });
       if (entities.length === 0) continue;
       kept.push({ ...device, entities });

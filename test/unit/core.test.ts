@@ -101,3 +101,11 @@ describe("rate limiter", () => {
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(45);
   });
 });
+
+describe("entity filters by name", () => {
+  it("excludes every entity with a given name", () => {
+    const devices: Device[] = [{ key: "product_1", vendorId: "1", name: "Lock", entities: [{ key: "property_5", name: "Battery", kind: "sensor" }, { key: "property_6", name: "Lock", kind: "lock" }] }];
+    const out = new SourceFilter([], ["*/battery"]).apply(devices, []);
+    expect(out.devices[0]?.entities.map((e) => e.key)).toEqual(["property_6"]);
+  });
+});
