@@ -153,8 +153,9 @@ export class World {
   readonly failures = new Map<number, SimFailure & { impact: string }>();
   readonly failuretypes = new Map<string, SimFailuretype & { impact: string }>();
   readonly triggeredScenes: number[] = [];
-  private readonly removedProducts = new Set<number>();
   private lastSim: number;
+  /** Per account: appliances counted in the home's load, and whether it has solar panels. */
+  private houseCache: Map<number, { appliances: PropRec[]; solar: boolean }> | null = null;
 
   constructor(opts: WorldOptions) {
     this.realStart = opts.now ?? Date.now();
@@ -446,22 +447,29 @@ export class World {
     return g * (model.min + (model.max - model.min) * unit(smooth(rec.res.property, t)));
   }
 
+  private house(account: number): { appliances: PropRec[]; solar: boolean } {
+    if (!this.houseCache) {
+      this.houseCache = new Map();
+      for (const rec of this.properties.values()) {
+        let entry = this.houseCache.get(rec.account);
+        if (!entry) this.houseCache.set(rec.account, (entry = { appliances: [], solar: false }));
+        const model = rec.def.model;
+        if (model.kind === "appliance" && model.house) entry.appliances.push(rec);
+        if (model.kind === "solar") entry.solar = true;
+      }
+    }
+    return this.houseCache.get(account) ?? { appliances: [], solar: false };
+  }
+
   private houseW(account: number, t: number): number {
     let w = 140 + 160 * unit(smooth(account * 7919, t, 2));
-    for (const rec of this.properties.values()) {
-      if (rec.account === account && rec.def.model.kind === "appliance" && rec.def.model.house) w += this.applianceW(rec, t);
-    }
+    for (const rec of this.house(account).appliances) w += this.applianceW(rec, t);
     return w;
   }
 
   private solarW(account: number, t: number): number {
-    if (!this.hasSolar(account)) return 0;
+    if (!this.house(account).solar) return 0;
     return 3400 * daylight(t) * (0.55 + 0.45 * unit(smooth(9001, t, 2)));
-  }
-
-  private hasSolar(account: number): boolean {
-    for (const rec of this.properties.values()) if (rec.account === account && rec.def.model.kind === "solar") return true;
-    return false;
   }
 
   private voltage(t: number): number {
@@ -508,10 +516,6 @@ export class World {
   }
 
   // ------------------------------------------------------------------------- views
-
-  productVisible(id: number): ProductRec | undefined {
-    return this.products.get(id);
-  }
 
   propertyView(rec: PropRec): SimProperty {
     return { ...rec.res, updated: rec.res.updated === null ? null : isoSeconds(rec.res.updated) };
@@ -710,7 +714,7 @@ export class World {
 
   removeProduct(id: number): void {
     if (!this.products.delete(id)) return;
-    this.removedProducts.add(id);
+    this.houseCache = null;
     for (const [pid, rec] of this.properties) if (rec.res.product === id) this.properties.delete(pid);
     for (const [nid, n] of this.nodes) if (n.product === id) this.nodes.delete(nid);
     this.climate.delete(id);
