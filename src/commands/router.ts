@@ -33,9 +33,8 @@ export class CommandRouter {
       const command: Command = { device: address.device, entity: address.entity, value };
       if (address.field) command.field = address.field;
       this.log.info({ command: where, value }, "command");
-      const readings = await runner.bridge.write(command, target);
+      const readings = await runner.write(command, target);
       this.output.publishReadings(address.source, readings);
-      runner.refresh();
       return { ok: true, value };
     } catch (error) {
       const message = error instanceof CommandError ? error.message : `write failed: ${describeHttpError(error)}`;

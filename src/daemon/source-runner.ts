@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { HTTPError } from "got";
 import type { Bridge, PollResult } from "../bridges/types.js";
 import type { SourceConfig } from "../config/types.js";
-import type { Device, Entity, Reading } from "../model/index.js";
+import type { Command, Device, Entity, Reading } from "../model/index.js";
 import { describeHttpError, retryAfterMs } from "../http/client.js";
 import { Poller } from "../poller/poller.js";
 import { SourceFilter } from "./filters.js";
@@ -32,7 +32,9 @@ export class SourceRunner {
   private readonly poller: Poller;
   private readonly filter: SourceFilter;
   private devices = new Map<string, { device: Device; entities: Map<string, Entity> }>();
-  private lastErrorLogged: string | undefined;
+  private inIncident = false;
+  /** When each entity was last written: a poll that started earlier must not undo the write. */
+  private readonly writtenAt = new Map<string, number>();
 
   constructor(
     readonly config: SourceConfig,
@@ -54,14 +56,17 @@ export class SourceRunner {
     this.poller.start(initialDelayMs);
   }
 
-  /** Poll again soon (after a write), to confirm the state by reading it back. */
-  refresh(): void {
-    this.poller.trigger();
-  }
-
   async stop(): Promise<void> {
     await this.poller.stop();
     await this.bridge.close?.();
+  }
+
+  /** Writes a validated command through the bridge; returns the readings to publish at once. */
+  async write(command: Command, target: { device: Device; entity: Entity }): Promise<Reading[]> {
+    const readings = await this.bridge.write(command, target);
+    this.writtenAt.set(`${command.device}/${command.entity}`, Date.now());
+    this.poller.trigger();
+    return readings;
   }
 
   lookup(deviceKey: string, entityKey: string): { device: Device; entity: Entity } | undefined {
@@ -71,11 +76,22 @@ export class SourceRunner {
   }
 
   private async poll(): Promise<void> {
+    const startedAt = Date.now();
     const result: PollResult = await this.bridge.poll();
-    const { devices, readings } = this.filter.apply(result.devices, result.readings);
+    const filtered = this.filter.apply(result.devices, result.readings);
+    const devices = filtered.devices;
+    const readings = this.writtenAt.size === 0 ? filtered.readings : filtered.readings.filter((r) => !this.writtenSince(r, startedAt));
     this.devices = new Map(devices.map((d) => [d.key, { device: d, entities: new Map(d.entities.map((e) => [e.key, e])) }]));
     this.sink.publish(this.config.id, devices, readings, (d, e) => this.devices.get(d)?.entities.get(e));
     this.status.devices = devices.length;
+  }
+
+  private writtenSince(r: Reading, startedAt: number): boolean {
+    const key = `${r.device}/${r.entity}`;
+    const at = this.writtenAt.get(key);
+    if (at === undefined) return false;
+    if (at < startedAt) this.writtenAt.delete(key);
+    return at >= startedAt;
   }
 
   private succeeded(): void {
@@ -83,11 +99,9 @@ export class SourceRunner {
     this.status.last_poll = new Date().toISOString();
     this.status.last_error = null;
     this.status.state = "online";
-    if (!wasOnline) {
-      if (this.lastErrorLogged) this.log.info({ source: this.config.id }, "source recovered");
-      else this.log.info({ source: this.config.id, devices: this.status.devices }, "source online");
-    }
-    this.lastErrorLogged = undefined;
+    if (this.inIncident) this.log.info({ source: this.config.id }, "source recovered");
+    else if (!wasOnline) this.log.info({ source: this.config.id, devices: this.status.devices }, "source online");
+    this.inIncident = false;
     this.sink.availability(this.config.id, true);
     this.sink.statusChanged();
   }
@@ -95,16 +109,16 @@ export class SourceRunner {
   private failed(error: unknown, failuresInARow: number): number {
     const message = describeHttpError(error);
     this.status.last_error = message;
-    // Once per incident: the first failure and a changed error are warnings, repeats are debug.
-    if (message !== this.lastErrorLogged) {
-      this.log.warn({ source: this.config.id, failuresInARow, err: message }, "poll failed");
-      this.lastErrorLogged = message;
+    // Once per incident: the first failure is a warning, the ones until recovery are debug.
+    if (!this.inIncident) {
+      this.log.warn({ source: this.config.id, err: message }, "poll failed");
+      this.inIncident = true;
     } else {
       this.log.debug({ source: this.config.id, failuresInARow, err: message }, "poll failed again");
     }
     if (failuresInARow >= OFFLINE_AFTER_FAILURES && this.status.state !== "offline") {
       this.status.state = "offline";
-      this.log.warn({ source: this.config.id, failuresInARow }, "source offline");
+      this.log.warn({ source: this.config.id, failuresInARow, err: message }, "source offline");
       this.sink.availability(this.config.id, false);
     }
     this.sink.statusChanged();

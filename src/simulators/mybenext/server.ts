@@ -564,11 +564,15 @@ function singleView(resource: ResourceName, obj: Record<string, unknown>): Recor
 
 const FIELD_ALIASES: Record<string, string[]> = { scheduletype: ["scheduletype", "schedulertype"], resourcetype: ["resource_type"] };
 
+/** Keeps the `fields` asked for (all by default); keys in alphabetical order, as the API prints them. */
 function project(obj: Record<string, unknown>, fields: string | null): Record<string, unknown> {
-  if (fields === null) return obj;
-  const wanted = new Set<string>();
-  for (const f of fields.split(",").map((s) => s.trim())) for (const k of FIELD_ALIASES[f] ?? [f]) wanted.add(k);
-  return Object.fromEntries(Object.entries(obj).filter(([k]) => wanted.has(k)));
+  let entries = Object.entries(obj).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (fields !== null) {
+    const wanted = new Set<string>();
+    for (const f of fields.split(",").map((s) => s.trim())) for (const k of FIELD_ALIASES[f] ?? [f]) wanted.add(k);
+    entries = entries.filter(([k]) => wanted.has(k));
+  }
+  return Object.fromEntries(entries);
 }
 
 function applyRange(rows: Row[], header: string): Row[] {

@@ -77,11 +77,16 @@ function smooth(seed: number, t: number, scale = 1): number {
 }
 const unit = (x: number): number => 0.5 + 0.5 * x;
 
-/** 0 at night, up to 1 at noon (Central European time, roughly). */
+/** Sunlight in the Netherlands (52° N, CET): 0 at night, up to 1 at a summer noon. */
 function daylight(t: number): number {
+  const year = new Date(t).getUTCFullYear();
+  const dayOfYear = (t - Date.UTC(year, 0, 1)) / DAY;
+  const dayLength = 12.2 + 4.3 * Math.sin((2 * Math.PI * (dayOfYear - 80)) / 365.25); // hours
   const hour = (((t / HOUR + 1) % 24) + 24) % 24;
-  if (hour < 6 || hour > 20) return 0;
-  return Math.sin((Math.PI * (hour - 6)) / 14);
+  const sunrise = 12.6 - dayLength / 2;
+  if (hour <= sunrise || hour >= sunrise + dayLength) return 0;
+  const strength = 0.45 + (0.55 * (dayLength - 7.9)) / (16.5 - 7.9);
+  return strength * Math.sin((Math.PI * (hour - sunrise)) / dayLength);
 }
 
 function format(n: number, decimals: number): string {

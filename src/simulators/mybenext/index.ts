@@ -1,0 +1,141 @@
+/**
+ * Simulator of the myBeNext cloud API (seed: mybenext-api.txt) over real HTTP, for the demo and
+ * integration tests. The API lives under `<url>/login/api/v1/`.
+ *
+ * Implemented: accounts, lifestyles, scenes, producttypes, products, datatypes, properties,
+ * climatecontrollers, availability, gateways, nodes, failuretypes, failures (GET with the
+ * documented URL patterns, filters, `fields`, Accept-Format, Range, gzip, JSONP), PUT on
+ * properties, climatecontrollers, lifestyles, scenes and products, Basic / API-key / session
+ * authentication. Other resources answer 404, other methods 405.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createHandler, noFaults, type Credentials, type MyBeNextFaults, type RecordedRequest, type ServerState } from "./server.js";
+import type { SimClimateController, SimProperty } from "./types.js";
+import { World } from "./world.js";
+
+export { DEMO_IDS } from "./data.js";
+export { API_PREFIX, parseTimestamp } from "./server.js";
+export type { MyBeNextFaults, RecordedRequest } from "./server.js";
+export type {
+  SimAccount,
+  SimAvailability,
+  SimClimateController,
+  SimDatatype,
+  SimDatatypeValue,
+  SimFailure,
+  SimFailuretype,
+  SimGateway,
+  SimLifestyle,
+  SimNode,
+  SimProduct,
+  SimProducttype,
+  SimProperty,
+  SimScene,
+} from "./types.js";
+
+export interface MyBeNextSimulatorOptions {
+  /** default 0 = ephemeral */
+  port?: number;
+  /** default "127.0.0.1" */
+  host?: string;
+  /** Basic auth user, default "demo" */
+  username?: string;
+  /** default "demo-password" */
+  password?: string;
+  /** default "demo-apikey"; sees every account */
+  apikey?: string;
+  /** Multiplies the speed at which simulated values change (tests use large values). default 1 */
+  timeScale?: number;
+  /** Number of extra filler products (with a few properties each) added to account 1, for paging/load tests. default 0 */
+  extraProducts?: number;
+}
+
+export interface MyBeNextSimulator {
+  /** e.g. "http://127.0.0.1:41234" (the API is under /login/api/v1/) */
+  url: string;
+  requests: RecordedRequest[];
+  /** mutable by tests */
+  faults: MyBeNextFaults;
+  clearRequests(): void;
+  resetFaults(): void;
+  getProperty(id: number): SimProperty | undefined;
+  /** Sets a value directly (no validation), `updated` = now; a simulated sensor stays pinned at it. */
+  setPropertyValue(id: number, value: string): void;
+  /** Removes product, its properties, node, climatecontroller. */
+  removeProduct(id: number): void;
+  getClimateController(product: number): SimClimateController | undefined;
+  /** Lifestyle resource id of the account's active lifestyle. */
+  activeLifestyle(account: number): number | undefined;
+  /** Scene ids triggered by PUT, in order. */
+  triggeredScenes: number[];
+  close(): Promise<void>;
+}
+
+export async function startMyBeNextSimulator(options: MyBeNextSimulatorOptions = {}): Promise<MyBeNextSimulator> {
+  const creds: Credentials = {
+    username: options.username ?? "demo",
+    password: options.password ?? "demo-password",
+    apikey: options.apikey ?? "demo-apikey",
+  };
+  const world = new World({ username: creds.username, timeScale: options.timeScale ?? 1, extraProducts: options.extraProducts ?? 0 });
+  const faults = noFaults();
+  const requests: RecordedRequest[] = [];
+  const state: ServerState = { world, creds, faults, requests, sessions: new Map(), timers: new Set() };
+  const server: Server = createServer(createHandler(state));
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${address.port}`,
+    requests,
+    faults,
+    triggeredScenes: world.triggeredScenes,
+    clearRequests() {
+      requests.length = 0;
+    },
+    resetFaults() {
+      Object.assign(faults, noFaults());
+    },
+    getProperty(id) {
+      world.evaluate();
+      const rec = world.properties.get(id);
+      return rec ? world.propertyView(rec) : undefined;
+    },
+    setPropertyValue(id, value) {
+      world.evaluate();
+      world.pinValue(id, value);
+    },
+    removeProduct(id) {
+      world.removeProduct(id);
+    },
+    getClimateController(product) {
+      world.evaluate();
+      const cc = world.climate.get(product);
+      return cc ? world.climateView(cc) : undefined;
+    },
+    activeLifestyle(account) {
+      for (const l of world.lifestyles.values()) if (l.account === account && l.active) return l.lifestyle;
+      return undefined;
+    },
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        for (const t of state.timers) clearTimeout(t);
+        state.timers.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
