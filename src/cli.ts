@@ -164,7 +164,6 @@ async function run(config: Config, exitAfter: string | undefined, hooks: { start
     if (exitAfter) setTimeout(() => shutdown("exit-after"), parseDuration(exitAfter)).unref();
   });
   await stopped;
-  logger.flush?.();
   return 0;
 }
 
@@ -172,13 +171,13 @@ function print(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
+// Explicit exits: idle keep-alive sockets or a timer of a dependency must not keep a finished
+// command (or a stopped daemon) alive.
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
     else process.stderr.write(`cloud2mqtt: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -40,7 +40,9 @@ const REDACTED_KEYS = [
 
 export function createLogger(level: string, scrubber: SecretScrubber, destination?: DestinationStream): Logger {
   const paths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.headers.${k}`, `*.*.${k}`]);
-  const dest = destination ?? pino.destination({ dest: 1, sync: false });
+  // Synchronous: a daemon logging a few lines a minute gains nothing from buffering, and an exit
+  // (SIGTERM, a fatal error) must not lose the lines that explain it.
+  const dest = destination ?? pino.destination({ dest: 1, sync: true });
   return pino(
     {
       level,

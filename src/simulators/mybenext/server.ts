@@ -614,15 +614,15 @@ function productFilters(): Record<string, FilterFactory> {
   };
 }
 
-function productMeta(world: World, productId: number): Record<string, unknown> {
+function productMeta(world: World, productId: number, withNode: Set<number | null>): Record<string, unknown> {
   const p = world.products.get(productId);
-  const hasNode = [...world.nodes.values()].some((n) => n.product === productId);
-  return { product: productId, appearance: p?.appearance, productName: p?.name, producttype: p?.producttype, hasNode };
+  return { product: productId, appearance: p?.appearance, productName: p?.name, producttype: p?.producttype, hasNode: withNode.has(productId) };
 }
 
 function buildRows(world: World, resource: ResourceName, auth: AuthContext): { rows: Row[]; filters: Record<string, FilterFactory> } {
   const visible = (account: number | null): boolean => account === null || auth.accounts.has(account);
   const acc = accountFilters(world);
+  const withNode = new Set([...world.nodes.values()].map((n) => n.product));
   let rows: Row[] = [];
   let filters: Record<string, FilterFactory> = {};
   switch (resource) {
@@ -652,7 +652,7 @@ function buildRows(world: World, resource: ResourceName, auth: AuthContext): { r
         id: p.product,
         account: p.account,
         obj: { account: p.account, appearance: p.appearance, name: p.name, product: p.product, producttype: p.producttype },
-        meta: productMeta(world, p.product),
+        meta: productMeta(world, p.product, withNode),
       }));
       filters = { ...acc, ...productFilters() };
       break;
@@ -665,7 +665,7 @@ function buildRows(world: World, resource: ResourceName, auth: AuthContext): { r
         id: rec.res.property,
         account: rec.account,
         obj: world.propertyView(rec) as unknown as Record<string, unknown>,
-        meta: { ...productMeta(world, rec.res.product), updated: rec.res.updated, datatype: rec.res.datatype },
+        meta: { ...productMeta(world, rec.res.product, withNode), updated: rec.res.updated, datatype: rec.res.datatype },
       }));
       filters = {
         ...acc,
@@ -684,7 +684,7 @@ function buildRows(world: World, resource: ResourceName, auth: AuthContext): { r
         id: cc.product,
         account: cc.account,
         obj: world.climateView(cc) as unknown as Record<string, unknown>,
-        meta: productMeta(world, cc.product),
+        meta: productMeta(world, cc.product, withNode),
       }));
       filters = { ...acc, ...productFilters() };
       break;
