@@ -14,6 +14,18 @@ function cli(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 30_000 });
 }
 
+/** For commands that talk to the in-process simulator, whose event loop spawnSync would block. */
+function cliAsync(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += String(c)));
+    child.stderr.on("data", (c) => (stderr += String(c)));
+    child.once("exit", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 describe("command line", () => {
   let dir: string;
   let sim: MyBeNextSimulator;
@@ -60,10 +72,10 @@ describe("command line", () => {
     expect(r.stderr).toMatch(/already in use.*mqtt\.url/s);
   });
 
-  it("discover lists devices and entities with their keys", () => {
+  it("discover lists devices and entities with their keys", async () => {
     const file = join(dir, "discover.yaml");
     writeFileSync(file, `health: { enabled: false }\ndata_dir: ${dir}/d2\nsources:\n  - id: home\n    type: mybenext\n    base_url: ${sim.url}\n    username: demo\n    password: \${PW}\n`);
-    const r = cli(["discover", "--config", file], { PW: "demo-password" });
+    const r = await cliAsync(["discover", "--config", file], { PW: "demo-password" });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/device product_\d+: /);
     expect(r.stdout).toMatch(/product_\d+\/property_\d+: .*\(sensor, energy, kWh, total_increasing\)/);
