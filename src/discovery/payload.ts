@@ -72,7 +72,7 @@ function componentConfig(ctx: DiscoveryContext, source: string, device: Device, 
   switch (entity.kind) {
     case "sensor":
       Object.assign(c, { state_topic: state }, measurement(entity));
-      if (entity.options) Object.assign(c, { device_class: "enum", options: entity.options });
+      if (entity.options?.length) Object.assign(c, { device_class: "enum", options: entity.options });
       if (entity.precision !== undefined) c.suggested_display_precision = entity.precision;
       break;
     case "binary_sensor":

@@ -19,7 +19,7 @@ export const DEVICE_CLASS_UNITS: Record<string, ReadonlySet<string | undefined>>
   illuminance: new Set(["lx"]),
   power: new Set(["mW", "W", "kW", "MW", "GW", "TW"]),
   power_factor: new Set(["%", undefined]),
-  pressure: new Set(["Pa", "hPa", "kPa", "bar", "cbar", "mbar", "mmHg", "inHg", "psi", "mmH₂O"]),
+  pressure: new Set(["Pa", "hPa", "kPa", "bar", "cbar", "mbar", "mmHg", "inHg", "psi"]),
   reactive_power: new Set(["var", "kvar"]),
   signal_strength: new Set(["dB", "dBm"]),
   speed: new Set(["m/s", "km/h", "mph", "kn", "ft/s", "mm/s", "in/d", "in/h", "mm/d", "mm/h"]),
@@ -32,7 +32,7 @@ export const DEVICE_CLASS_UNITS: Record<string, ReadonlySet<string | undefined>>
 };
 
 /** Device classes that must not carry the `measurement` state class. */
-export const CUMULATIVE_ONLY = new Set(["energy", "gas", "water", "volume", "energy_storage"]);
+export const CUMULATIVE_ONLY = new Set(["energy", "gas", "water", "volume"]);
 
 export function unitAccepted(deviceClass: string, unit: string | undefined): boolean {
   const units = DEVICE_CLASS_UNITS[deviceClass];

@@ -630,7 +630,9 @@ export function checkComponent(id: string, component: unknown, deviceName?: stri
       out.push(...checkNumber(where, component));
       break;
     case "select":
-      if (!isStringList(component.options) || component.options.length === 0) out.push(`${where}: options must be a non-empty list of strings`);
+      // mqtt/select.py: `vol.Required(CONF_OPTIONS): cv.ensure_list` (older versions also required
+      // at least 2 options; the newest accepts any list). SelectEntity options are strings.
+      if (!isStringList(component.options)) out.push(`${where}: options must be a list of strings`);
       else if (new Set(component.options).size !== component.options.length) out.push(`${where}: options has duplicates`);
       break;
     case "climate":
