@@ -14,6 +14,7 @@ const CURSOR_OVERLAP_S = 1;
 interface Snapshot {
   cursor: string | null;
   fullSyncAt: number;
+  products: number[];
   properties: Property[];
 }
 
@@ -54,6 +55,7 @@ export class MyBeNextBridge implements Bridge {
     if (snap && Array.isArray(snap.properties)) {
       this.cursor = snap.cursor;
       this.fullSyncAt = snap.fullSyncAt;
+      this.knownProducts = new Set(Array.isArray(snap.products) ? snap.products : []);
       for (const p of snap.properties) this.properties.set(p.property, p);
     }
   }
@@ -70,8 +72,7 @@ export class MyBeNextBridge implements Bridge {
     const productIds = new Set(ownProducts.map((p) => p.product));
     const newProducts = [...productIds].some((id) => !this.knownProducts.has(id));
     const full = this.cursor === null || newProducts || Date.now() - this.fullSyncAt >= this.fullSyncMs;
-    await this.syncProperties(full, accountQuery);
-    this.knownProducts = productIds;
+    await this.syncProperties(full, accountQuery, productIds);
 
     const [climates, lifestyles, nodes, failures] = await Promise.all([
       this.client.list<ClimateController>("climatecontrollers", "climatecontrollers", "product", accountQuery),
@@ -130,7 +131,7 @@ export class MyBeNextBridge implements Bridge {
   }
 
   /** All properties on a full sync; otherwise only those updated since the cursor. */
-  private async syncProperties(full: boolean, accountQuery: Record<string, string>): Promise<void> {
+  private async syncProperties(full: boolean, accountQuery: Record<string, string>, productIds: Set<number>): Promise<void> {
     const query = full || !this.cursor ? accountQuery : { ...accountQuery, updated_after: this.cursor };
     const fetched = await this.client.list<Property>("properties", "properties", "property", query);
     const valid = fetched.filter((p) => typeof p.property === "number" && typeof p.product === "number" && typeof p.datatype === "number");
@@ -141,13 +142,16 @@ export class MyBeNextBridge implements Bridge {
     } else {
       for (const p of valid) this.properties.set(p.property, p);
     }
+    // Known only once their properties are in: a failed sync must read them again next time.
+    this.knownProducts = productIds;
     const unknown = [...new Set(valid.map((p) => p.datatype).filter((d) => !this.datatypes.has(d)))];
     if (unknown.length > 0) await this.fetchDatatypes(unknown);
     const newest = this.newestUpdate();
     if (newest !== null) this.cursor = newest;
     else if (this.cursor === null) this.cursor = isoSeconds(Date.now());
     if (full || valid.length > 0) {
-      this.state.set("snapshot", { cursor: this.cursor, fullSyncAt: this.fullSyncAt, properties: [...this.properties.values()] } satisfies Snapshot);
+      const snapshot: Snapshot = { cursor: this.cursor, fullSyncAt: this.fullSyncAt, products: [...this.knownProducts], properties: [...this.properties.values()] };
+      this.state.set("snapshot", snapshot);
     }
   }
 

@@ -141,6 +141,7 @@ function fromValueDescription(base: { key: string; name: string }, property: Pro
       return writable ? { ...base, kind: "switch", command: { type: "switch" } } : { ...base, kind: "binary_sensor" };
     case "choice": {
       const options = Object.values(v.choice ?? {});
+      if (options.length === 0) return { ...base, kind: "sensor" };
       return writable ? { ...base, kind: "select", options, command: { type: "select", options } } : { ...base, kind: "sensor", options };
     }
     case "integer":
