@@ -38,6 +38,7 @@ export class MyBeNextBridge implements Bridge {
   private cursor: string | null = null;
   private fullSyncAt = 0;
   private knownProducts = new Set<number>();
+  private accounts: Account[] = [];
   private lifestyles: Lifestyle[] = [];
   private scenes: Scene[] = [];
   private climates = new Map<number, ClimateController>();
@@ -63,10 +64,13 @@ export class MyBeNextBridge implements Bridge {
   async poll(): Promise<PollResult> {
     await this.loadDefinitions();
     const accountQuery: Record<string, string> = this.accountFilter ? { account_id: this.accountFilter.join(",") } : {};
+    // Accounts change rarely: read with the full property sync, products every poll.
+    const refreshAccounts = this.accounts.length === 0 || this.cursor === null || Date.now() - this.fullSyncAt >= this.fullSyncMs;
     const [accounts, products] = await Promise.all([
-      this.client.list<Account>("accounts", "accounts", "account", accountQuery),
+      refreshAccounts ? this.client.list<Account>("accounts", "accounts", "account", accountQuery) : Promise.resolve(this.accounts),
       this.client.list<Product>("products", "products", "product", accountQuery),
     ]);
+    this.accounts = accounts;
     const accountIds = new Set(accounts.map((a) => a.account));
     const ownProducts = products.filter((p) => typeof p.product === "number" && accountIds.has(p.account));
     const productIds = new Set(ownProducts.map((p) => p.product));
