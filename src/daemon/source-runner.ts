@@ -99,8 +99,8 @@ export class SourceRunner {
     this.status.last_poll = new Date().toISOString();
     this.status.last_error = null;
     this.status.state = "online";
-    if (this.inIncident) this.log.info({ source: this.config.id }, "source recovered");
-    else if (!wasOnline) this.log.info({ source: this.config.id, devices: this.status.devices }, "source online");
+    if (this.inIncident) this.log.info("source recovered");
+    else if (!wasOnline) this.log.info({ devices: this.status.devices }, "source online");
     this.inIncident = false;
     this.sink.availability(this.config.id, true);
     this.sink.statusChanged();
@@ -111,14 +111,14 @@ export class SourceRunner {
     this.status.last_error = message;
     // Once per incident: the first failure is a warning, the ones until recovery are debug.
     if (!this.inIncident) {
-      this.log.warn({ source: this.config.id, err: message }, "poll failed");
+      this.log.warn({ err: message }, "poll failed");
       this.inIncident = true;
     } else {
-      this.log.debug({ source: this.config.id, failuresInARow, err: message }, "poll failed again");
+      this.log.debug({ failuresInARow, err: message }, "poll failed again");
     }
     if (failuresInARow >= OFFLINE_AFTER_FAILURES && this.status.state !== "offline") {
       this.status.state = "offline";
-      this.log.warn({ source: this.config.id, failuresInARow, err: message }, "source offline");
+      this.log.warn({ failuresInARow, err: message }, "source offline");
       this.sink.availability(this.config.id, false);
     }
     this.sink.statusChanged();

@@ -77,7 +77,7 @@ export function createHttpClient(opts: HttpClientOptions): Got {
             // One new login per request: a second 401 means the credentials are wrong.
             ctx[authRetried] = true;
             opts.auth.invalidate();
-            opts.logger.info({ source: opts.sourceId }, "access rejected (401): logging in again");
+            opts.logger.info("access rejected (401): logging in again");
             return retryWithMergedOptions({});
           }
           return response;
@@ -86,7 +86,7 @@ export function createHttpClient(opts: HttpClientOptions): Got {
       beforeRetry: [
         (error, retryCount) => {
           release(error.options);
-          opts.logger.debug({ source: opts.sourceId, url: redactUrl(error.options.url), retryCount, err: error.message }, "retrying request");
+          opts.logger.debug({ url: redactUrl(error.options.url), retryCount, err: error.message }, "retrying request");
         },
       ],
       beforeError: [
