@@ -1,0 +1,97 @@
+import type { Logger } from "pino";
+import type { AuthProvider } from "./client.js";
+
+/** An access token and, where the vendor gives one, a refresh token. Times are epoch ms. */
+export interface Token {
+  accessToken: string;
+  /** When the access token stops working. */
+  expiresAt: number;
+  refreshToken?: string;
+  /** When the refresh token stops working, if the vendor says. */
+  refreshExpiresAt?: number;
+  /** The header value; default `Bearer <accessToken>`. */
+  header?: string;
+}
+
+export interface TokenAuthOptions {
+  /** Full login with the user's credentials. */
+  login(): Promise<Token>;
+  /** Exchange a refresh token for a new token; absent where the vendor has no refresh. */
+  refresh?(refreshToken: string): Promise<Token>;
+  logger: Logger;
+  /** Marks tokens as secrets so they never reach a log line. */
+  registerSecret(value: string): void;
+  /** Renew this long before expiry (default 60 s, at most a tenth of the token's life). */
+  marginMs?: number;
+  /** Header name; default authorization. */
+  headerName?: string;
+}
+
+/**
+ * Token lifecycle shared by the OAuth-style vendors: a valid token is reused; one about to expire
+ * is refreshed with the refresh token; a failed refresh (revoked, expired) falls back to one full
+ * login; concurrent requests share one login or refresh in flight. After a 401 the access token
+ * is dropped, so the next request refreshes (or logs in) once.
+ */
+export class TokenAuth implements AuthProvider {
+  private token: Token | undefined;
+  private pending: Promise<Token> | undefined;
+  private issuedAt = 0;
+  /** Counted for tests and logs: how often each path was taken. */
+  readonly stats = { logins: 0, refreshes: 0, failedRefreshes: 0 };
+
+  constructor(private readonly opts: TokenAuthOptions) {}
+
+  async headers(): Promise<Record<string, string>> {
+    const token = await this.valid();
+    return { [this.opts.headerName ?? "authorization"]: token.header ?? `Bearer ${token.accessToken}` };
+  }
+
+  invalidate(): void {
+    if (this.token) this.token = { ...this.token, expiresAt: 0 };
+  }
+
+  /** Forgets everything, refresh token included (e.g. the password changed). */
+  reset(): void {
+    this.token = undefined;
+  }
+
+  private async valid(): Promise<Token> {
+    const now = Date.now();
+    if (this.token && now < this.token.expiresAt - this.margin(this.token)) return this.token;
+    this.pending ??= this.renew().finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  private margin(token: Token): number {
+    const life = Math.max(0, token.expiresAt - this.issuedAt);
+    return Math.min(this.opts.marginMs ?? 60_000, life / 10);
+  }
+
+  private async renew(): Promise<Token> {
+    const old = this.token;
+    const canRefresh = this.opts.refresh && old?.refreshToken && (old.refreshExpiresAt === undefined || Date.now() < old.refreshExpiresAt - 1_000);
+    if (canRefresh && old?.refreshToken) {
+      try {
+        this.stats.refreshes++;
+        return this.accept(await this.opts.refresh!(old.refreshToken), old);
+      } catch (error) {
+        this.stats.failedRefreshes++;
+        this.opts.logger.info({ err: error instanceof Error ? error.message : String(error) }, "token refresh failed: logging in again");
+      }
+    }
+    this.stats.logins++;
+    return this.accept(await this.opts.login());
+  }
+
+  private accept(token: Token, previous?: Token): Token {
+    if (!token.accessToken) throw new Error("the token endpoint answered without an access token");
+    this.opts.registerSecret(token.accessToken);
+    // Vendors that do not rotate refresh tokens answer a refresh without one: keep the old.
+    const refreshToken = token.refreshToken ?? previous?.refreshToken;
+    if (refreshToken) this.opts.registerSecret(refreshToken);
+    this.issuedAt = Date.now();
+    this.token = { ...token, refreshToken, refreshExpiresAt: token.refreshToken ? token.refreshExpiresAt : previous?.refreshExpiresAt };
+    return this.token;
+  }
+}
