@@ -57,6 +57,8 @@ export interface ClimateController {
   heatdemand?: boolean | null;
   mode?: number | null;
   scheduletype?: number | null;
+  /** The seed's single-resource example spells it so. */
+  schedulertype?: number | null;
   setpoint?: number | null;
   synchronised?: boolean;
   temperature?: number | null;

@@ -1,3 +1,4 @@
+import { HTTPError } from "got";
 import type { Logger } from "pino";
 import { CLIMATE_FIELDS, type ClimateAction, type Command, type Device, type Entity, type Reading } from "../../model/index.js";
 import { parseDuration } from "../../config/duration.js";
@@ -67,12 +68,12 @@ export class MyBeNextBridge implements Bridge {
     // Accounts change rarely: read with the full property sync, products every poll.
     const refreshAccounts = this.accounts.length === 0 || this.cursor === null || Date.now() - this.fullSyncAt >= this.fullSyncMs;
     const [accounts, products] = await Promise.all([
-      refreshAccounts ? this.client.list<Account>("accounts", "accounts", "account", accountQuery) : Promise.resolve(this.accounts),
+      refreshAccounts ? this.readAccounts(accountQuery) : Promise.resolve(this.accounts),
       this.client.list<Product>("products", "products", "product", accountQuery),
     ]);
     this.accounts = accounts;
-    const accountIds = new Set(accounts.map((a) => a.account));
-    const ownProducts = products.filter((p) => typeof p.product === "number" && accountIds.has(p.account));
+    // The API scopes lists to the credentials; the filter guards against a server ignoring account_id.
+    const ownProducts = products.filter((p) => typeof p.product === "number" && (!this.accountFilter || this.accountFilter.includes(p.account)));
     const productIds = new Set(ownProducts.map((p) => p.product));
     const newProducts = [...productIds].some((id) => !this.knownProducts.has(id));
     const full = this.cursor === null || newProducts || Date.now() - this.fullSyncAt >= this.fullSyncMs;
@@ -86,8 +87,13 @@ export class MyBeNextBridge implements Bridge {
     ]);
     if (full || this.scenes.length === 0) this.scenes = await this.client.list<Scene>("scenes", "scenes", "scene", accountQuery);
     this.climates = new Map(climates.filter((c) => productIds.has(c.product)).map((c) => [c.product, c]));
-    this.lifestyles = lifestyles.filter((l) => accountIds.has(l.account));
-    return this.model(accounts, ownProducts, nodes, failures);
+    const inScope = (account: number): boolean => !this.accountFilter || this.accountFilter.includes(account);
+    this.lifestyles = lifestyles.filter((l) => inScope(l.account));
+    // Every account something belongs to gets its device, even one /accounts/ did not list.
+    const listed = new Map(accounts.map((a) => [a.account, a]));
+    const ids = new Set([...listed.keys(), ...ownProducts.map((p) => p.account), ...this.lifestyles.map((l) => l.account), ...this.scenes.map((sc) => sc.account)]);
+    const allAccounts = [...ids].filter((id) => typeof id === "number" && inScope(id)).map((id) => listed.get(id) ?? { account: id });
+    return this.model(allAccounts, ownProducts, nodes, failures);
   }
 
   async write(command: Command, target: { device: Device; entity: Entity }): Promise<Reading[]> {
@@ -117,6 +123,19 @@ export class MyBeNextBridge implements Bridge {
     await this.client.put(`properties/${property.property}`, { value });
     property.value = value;
     return [{ ...at, value: propertyValue(property, dt, entity) }];
+  }
+
+  /** The accounts the credentials see; a server that refuses the list (403/404) is not fatal. */
+  private async readAccounts(query: Record<string, string>): Promise<Account[]> {
+    try {
+      return await this.client.list<Account>("accounts", "accounts", "account", query);
+    } catch (error) {
+      if (error instanceof HTTPError && [403, 404].includes(error.response.statusCode)) {
+        this.log.debug({ status: error.response.statusCode }, "account list not available: accounts named by id");
+        return [];
+      }
+      throw error;
+    }
   }
 
   private async loadDefinitions(): Promise<void> {
@@ -262,7 +281,7 @@ export class MyBeNextBridge implements Bridge {
       device,
       entity: "climate",
       field: "attributes",
-      value: { synchronised: c.synchronised ?? null, scheduletype: SCHEDULE[c.scheduletype ?? -1] ?? null, valvestatus: VALVE[c.valvestatus ?? -1] ?? null, controllable: c.controllable ?? null },
+      value: { synchronised: c.synchronised ?? null, scheduletype: SCHEDULE[c.scheduletype ?? c.schedulertype ?? -1] ?? null, valvestatus: VALVE[c.valvestatus ?? -1] ?? null, controllable: c.controllable ?? null },
     });
     entities.push({ key: "synchronised", name: "Setpoint synchronised", kind: "binary_sensor", category: "diagnostic", icon: "mdi:sync" });
     readings.push({ device, entity: "synchronised", value: c.synchronised ?? null });
