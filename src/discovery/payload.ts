@@ -2,7 +2,7 @@ import type { Device, Entity } from "../model/index.js";
 import { CLIMATE_FIELDS } from "../model/index.js";
 import type { Topics } from "../mqtt/topics.js";
 import { VERSION } from "../version.js";
-import { CUMULATIVE_ONLY, unitAccepted } from "./units.js";
+import { allowedStateClass, unitAccepted } from "./units.js";
 
 export interface DiscoveryContext {
   prefix: string;
@@ -152,8 +152,7 @@ function measurement(entity: Entity): Json {
   const out: Json = {};
   if (entity.unit) out.unit_of_measurement = entity.unit;
   if (entity.deviceClass && unitAccepted(entity.deviceClass, entity.unit)) out.device_class = entity.deviceClass;
-  let stateClass = entity.stateClass;
-  if (stateClass === "measurement" && out.device_class && CUMULATIVE_ONLY.has(out.device_class as string)) stateClass = "total_increasing";
+  const stateClass = allowedStateClass(out.device_class as string | undefined, entity.stateClass);
   if (stateClass) out.state_class = stateClass;
   return out;
 }

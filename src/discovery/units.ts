@@ -31,8 +31,30 @@ export const DEVICE_CLASS_UNITS: Record<string, ReadonlySet<string | undefined>>
   weight: new Set(["kg", "g", "mg", "µg", "oz", "lb", "st"]),
 };
 
-/** Device classes that must not carry the `measurement` state class. */
-export const CUMULATIVE_ONLY = new Set(["energy", "gas", "water", "volume"]);
+type StateClassName = "measurement" | "total" | "total_increasing";
+const M: ReadonlySet<StateClassName> = new Set(["measurement"]);
+const CUMULATIVE: ReadonlySet<StateClassName> = new Set(["total", "total_increasing"]);
+const ANY: ReadonlySet<StateClassName> = new Set(["measurement", "total", "total_increasing"]);
+
+/**
+ * State classes Home Assistant allows per sensor device class (sensor/const.py
+ * DEVICE_CLASS_STATE_CLASSES); a class not listed allows any.
+ */
+export const DEVICE_CLASS_STATE_CLASSES: Record<string, ReadonlySet<StateClassName>> = {
+  apparent_power: M, battery: M, carbon_dioxide: M, carbon_monoxide: M, current: M, frequency: M, humidity: M,
+  illuminance: M, power: M, power_factor: M, pressure: M, reactive_power: M, signal_strength: M, speed: M,
+  temperature: M, voltage: M, volume_flow_rate: M, energy_storage: M,
+  energy: CUMULATIVE, gas: CUMULATIVE, water: CUMULATIVE, volume: CUMULATIVE,
+  distance: ANY, duration: ANY, weight: new Set(["total"]), monetary: new Set(["total"]),
+};
+
+/** The state class to publish: the asked one if allowed, else the closest allowed one. */
+export function allowedStateClass(deviceClass: string | undefined, asked: StateClassName | undefined): StateClassName | undefined {
+  const allowed = deviceClass ? DEVICE_CLASS_STATE_CLASSES[deviceClass] : undefined;
+  if (!asked || !allowed || allowed.has(asked)) return asked;
+  if (allowed.has("total_increasing")) return "total_increasing";
+  return [...allowed][0];
+}
 
 export function unitAccepted(deviceClass: string, unit: string | undefined): boolean {
   const units = DEVICE_CLASS_UNITS[deviceClass];

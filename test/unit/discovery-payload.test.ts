@@ -58,3 +58,12 @@ describe("device discovery payload", () => {
     expect(c.components.property_999).toEqual({ platform: "switch" });
   });
 });
+
+describe("state classes Home Assistant allows", () => {
+  const one = (e: Device["entities"][number]) => (deviceConfig(ctx, "home", { ...device, entities: [e] }) as { components: Record<string, Record<string, unknown>> }).components[e.key];
+  it("corrects a state class the device class forbids", () => {
+    expect(one({ key: "a", name: "A", kind: "sensor", deviceClass: "gas", unit: "m³", stateClass: "measurement" })?.state_class).toBe("total_increasing");
+    expect(one({ key: "b", name: "B", kind: "sensor", deviceClass: "power", unit: "W", stateClass: "total_increasing" })?.state_class).toBe("measurement");
+    expect(one({ key: "c", name: "C", kind: "sensor", deviceClass: "energy", unit: "kWh", stateClass: "total" })?.state_class).toBe("total");
+  });
+});
