@@ -56,8 +56,12 @@ export class SourceRunner {
     this.poller.start(initialDelayMs);
   }
 
-  async stop(): Promise<void> {
-    await this.poller.stop();
+  /** Stops polling; a poll still waiting on a slow cloud is not waited for beyond `graceMs`. */
+  async stop(graceMs = 2_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([this.poller.stop(), grace]);
+    clearTimeout(timer);
     await this.bridge.close?.();
   }
 

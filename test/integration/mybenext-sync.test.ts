@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_IDS, startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { startTestDaemon } from "../helpers/daemon.js";
-import { Recorder, startAedes } from "../helpers/mqtt.js";
+import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
 
 const cfg = (source: string, device: string) => `homeassistant/device/cloud2mqtt_${source}_${device}/config`;
 
@@ -79,6 +79,37 @@ describe("myBeNext: API keys, paging, restarts", () => {
       expect(sim.requests.some((r) => /\/datatypes\/$/.test(r.path))).toBe(false);
     } finally {
       await d.stop();
+    }
+  });
+
+  it("keeps polling a healthy source while another one hangs or fails", async () => {
+    const slow = await startMyBeNextSimulator({ timeScale: 60 });
+    try {
+      const d = await startTestDaemon({
+        mqttUrl: broker.url,
+        sources: [
+          { id: "stuck", type: "mybenext", base_url: slow.url, username: "demo", password: "demo-password", interval: "1s", timeout: "10s" },
+          { id: "fine", type: "mybenext", base_url: sim.url, username: "demo", password: "demo-password", interval: "1s" },
+        ],
+      });
+      try {
+        await rec.waitFor("cloud2mqtt/fine/availability", (p) => p === "online");
+        slow.faults.slowMs = 8_000;
+        sim.clearRequests();
+        await sleep(4_000);
+        const polls = sim.requests.filter((r) => /\/products\/$/.test(r.path)).length;
+        expect(polls).toBeGreaterThanOrEqual(2);
+        slow.faults.slowMs = 0;
+        slow.faults.status500 = true;
+        sim.clearRequests();
+        await rec.waitFor("cloud2mqtt/stuck/availability", (p) => p === "offline", 30_000);
+        expect(sim.requests.filter((r) => /\/products\/$/.test(r.path)).length).toBeGreaterThanOrEqual(2);
+        expect(rec.last("cloud2mqtt/fine/availability")).toBe("online");
+      } finally {
+        await d.stop();
+      }
+    } finally {
+      await slow.close();
     }
   });
 });
