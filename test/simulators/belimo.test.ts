@@ -188,7 +188,7 @@ describe("Belimo Cloud simulator", () => {
       const p = await api(sim, "definitions/dataprofiles/energyvalve3/1.2", token);
       expect(p.json).toMatchObject({ id: "energyvalve3", version: "1.2", ref: "energyvalve3/1.2" });
       const heating = (p.json.datapoints as Json[]).find((d) => d.id === "evcloud.210");
-      expect(heating.featureValues["default.description"]).toBe("Heating Energy in J");
+      expect(heating?.featureValues["default.description"]).toBe("Heating Energy in J");
       expect((p.json.datapoints as Json[]).some((d) => d.id.startsWith("metadata."))).toBe(false);
       expect((await api(sim, "definitions/dataprofiles/energyvalve3/last", token)).json.version).toBe("1.3");
       expect((await api(sim, "definitions/dataprofiles/energyvalve3/9.9", token)).status).toBe(404);

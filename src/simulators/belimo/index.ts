@@ -87,6 +87,8 @@ export interface BelimoSimulator {
   setValue(deviceId: string, datapointId: string, value: unknown): void;
   setHealth(deviceId: string, state: HealthState, description?: string | null): void;
   removeDevice(deviceId: string): void;
+  /** Points the device at another data profile, known to the cloud or not (then its GET is 404). */
+  setProfile(deviceId: string, id: string, version: string): void;
   jobs(): SimJob[];
   /** Jobs created from now on end in FAILURE, this many. */
   failNextJobs(count: number): void;
@@ -174,6 +176,9 @@ export async function startBelimoSimulator(options: BelimoSimulatorOptions = {})
     setValue: (deviceId, datapointId, value) => void device(deviceId).pinned.set(datapointId, value),
     setHealth: (deviceId, s, description = null) => void (device(deviceId).health = { state: s, description }),
     removeDevice: (deviceId) => void world.remove(deviceId),
+    setProfile: (deviceId, id, version) => {
+      device(deviceId).profile = world.findProfile(id, version) ?? { id, version, name: id, description: "unknown to the cloud", datapoints: [] };
+    },
     jobs: () => {
       world.tick();
       return [...world.jobs.values()];
