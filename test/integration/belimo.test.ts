@@ -2,6 +2,8 @@
  * Belimo Cloud end to end: the simulator (API and BelimoID over real HTTP), aedes, and the daemon
  * in-process beside a myBeNext source, asserting what a user sees on MQTT and in Home Assistant.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBelimoSimulator, type BelimoSimulator } from "../../src/simulators/belimo/index.js";
 import { startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
@@ -83,6 +85,11 @@ describe("Belimo Cloud end to end (simulator, aedes, daemon)", () => {
     for (const x of registered()) await rec.waitFor(cfgTopic(x.id), (p) => p.length > 0, 5_000);
     const unregistered = sim.devices().filter((x) => !x.registered);
     expect(rec.messages.some((m) => unregistered.some((u) => m.topic === cfgTopic(u.id)))).toBe(false);
+    // Data profiles: fetched once per version, kept in data_dir.
+    const profileGets = sim.requests.filter((q) => q.path.startsWith("/api/v3/definitions/dataprofiles/")).map((q) => q.path);
+    expect(profileGets.sort()).toEqual(["actuator-mp/2.0", "energyvalve3/1.2", "energyvalve3/1.3"].map((r) => `/api/v3/definitions/dataprofiles/${r}`));
+    const stored = JSON.parse(readFileSync(join(d.config.data_dir, "state.json"), "utf8")) as Json;
+    expect(Object.keys(stored["source:valves"]).sort()).toEqual(["profile:actuator-mp/2.0", "profile:energyvalve3/1.2", "profile:energyvalve3/1.3"]);
     const pages = sim.requests.filter((q) => q.path === "/api/v3/devices").slice(0, 3);
     expect(pages.map((q) => [q.query.state, q.query.limit, q.query.offset])).toEqual([
       ["REGISTERED", "10", "0"],

@@ -205,6 +205,31 @@ describe("Belimo bridge against the simulator", () => {
     });
   });
 
+  it("keeps polling when the cloud refuses the stats or the history for good (4xx), and says so once", async () => {
+    const { bridge, logs } = setup(sim, { history_interval: "1ms" });
+    sim.faults.refuse = { path: "/api/v3/devices/stats", status: 403 };
+    try {
+      const r = await bridge.poll();
+      expect(reading(r, "account", "total_devices")).toBeNull();
+      sim.faults.refuse = { path: "/api/v3/devices/", status: 400 };
+      // Every device path answers 400 now: the states too, which is a failure; the history alone is not.
+      await expect(bridge.poll()).rejects.toThrow(/HTTP|400/);
+      sim.faults.refuse = null;
+      const valve = sim.devices().find((d) => d.profile === "energyvalve3/1.2" && d.online)!;
+      sim.faults.refuse = { path: `/api/v3/devices/${valve.id}/data/history`, status: 400 };
+      const r2 = await bridge.poll();
+      await bridge.poll();
+      expect(reading(r2, valve.id, "evcloud_210")).toBeGreaterThan(0);
+      expect(reading(r2, valve.id, "evcloudplus_461")).toBeUndefined();
+      expect(logs.filter((l) => l.includes("devices/stats refused"))).toHaveLength(1);
+      expect(logs.filter((l) => l.includes("history refused") && l.includes('"level":"warn"'))).toHaveLength(1);
+      sim.faults.refuse = { path: "/api/v3/devices/stats", status: 500 };
+      await expect(bridge.poll()).rejects.toThrow(/500/);
+    } finally {
+      sim.faults.refuse = null;
+    }
+  });
+
   it("names the request and what it expected when a body is not what the API promises", async () => {
     const { bridge } = setup(sim);
     sim.faults.malformed = true;

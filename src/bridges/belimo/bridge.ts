@@ -1,5 +1,7 @@
+import { HTTPError } from "got";
 import type { Logger } from "pino";
 import { formatDuration, parseDuration } from "../../config/duration.js";
+import { describeHttpError } from "../../http/client.js";
 import { safeKey, type Command, type Device, type Entity, type Reading } from "../../model/index.js";
 import type { SourceState } from "../../state/store.js";
 import { UnexpectedResponseError, isRecord } from "../errors.js";
@@ -17,6 +19,9 @@ const ONLINE_WITHIN_MS = 5 * 60_000;
 const MISSING_PROFILE_RETRY_MS = 3_600_000;
 const HISTORY_RESOLUTION = "1h";
 const JOB_RUNNING = new Set(["PENDING", "EXECUTING"]);
+const REFUSED: unique symbol = Symbol("refused");
+type Refused = typeof REFUSED;
+const EMPTY_STATS: Stats = { total: null, online: null, offline: null, problem: null, ok: null };
 
 interface DeviceValues {
   values: Map<string, unknown>;
@@ -85,9 +90,11 @@ export class BelimoBridge implements Bridge {
   }
 
   async poll(): Promise<PollResult> {
-    const [statsBody, devices] = await Promise.all([this.client.stats(), this.client.devices(this.pageSize)]);
-    const stats = parseStats(statsBody);
+    const [statsBody, devices] = await Promise.all([this.client.stats().catch((error: unknown): Refused => this.refused(error, "stats", "devices/stats refused: the account statistics stay unknown")), this.client.devices(this.pageSize)]);
+    const stats = statsBody === REFUSED ? EMPTY_STATS : parseStats(statsBody);
     if (!stats) throw new UnexpectedResponseError("GET /api/v3/devices/stats", '{"totalDevices", "connection": {"online", "offline"}, "health": {"problem", "ok"}} or its flat form', statsBody);
+    const listed = new Set(devices.map((d) => d.id));
+    for (const id of this.history.keys()) if (!listed.has(id)) this.history.delete(id);
     const refs = [...new Set(devices.map((d) => profileRef(d.dataprofile)).filter((r): r is string => r !== undefined))];
     await Promise.all(refs.map((ref) => this.loadProfile(ref)));
     const values = await Promise.all(devices.map((d) => this.readDevice(d)));
@@ -193,8 +200,10 @@ export class BelimoBridge implements Bridge {
       let cached = this.history.get(d.id);
       if (!cached || Date.now() - cached.at >= this.historyIntervalMs) {
         const now = new Date();
-        const samples = await this.client.newestFromHistory(d.id, missing, new Date(now.getTime() - this.historyLookbackMs), now, HISTORY_RESOLUTION);
-        cached = { at: Date.now(), values: samples };
+        const samples = await this.client
+          .newestFromHistory(d.id, missing, new Date(now.getTime() - this.historyLookbackMs), now, HISTORY_RESOLUTION)
+          .catch((error: unknown): Refused => this.refused(error, `history:${d.id}`, "history refused: datapoints missing from the device state stay unknown"));
+        cached = { at: Date.now(), values: samples === REFUSED ? new Map() : samples };
         this.history.set(d.id, cached);
       }
       for (const id of missing) {
@@ -284,10 +293,21 @@ export class BelimoBridge implements Bridge {
     readings.push({ device: key, entity: "last_seen", value: lastSeen ? lastSeen.toISOString() : null });
   }
 
-  private once(key: string, details: Record<string, unknown>, message: string): void {
+  private once(key: string, details: Record<string, unknown>, message: string, level: "debug" | "warn" = "debug"): void {
     if (this.warned.has(key)) return;
     this.warned.add(key);
-    this.log.debug(details, message);
+    this.log[level](details, message);
+  }
+
+  /**
+   * A request the cloud refuses for good (a 4xx other than 401 and 429: a permission, a query it
+   * does not take) must not keep the whole source offline: noted once, and left out.
+   */
+  private refused(error: unknown, key: string, message: string): Refused {
+    const status = error instanceof HTTPError ? error.response.statusCode : 0;
+    if (status < 400 || status >= 500 || status === 401 || status === 429) throw error;
+    this.once(`refused:${key}`, { err: describeHttpError(error) }, message, "warn");
+    return REFUSED;
   }
 }
 

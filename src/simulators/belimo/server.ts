@@ -40,6 +40,8 @@ export interface BelimoFaults {
   identity500: boolean;
   /** Token endpoint: connections are reset. */
   identityOutage: boolean;
+  /** API: requests whose path starts with `path` answer `status` (a permission or query the cloud refuses). */
+  refuse: { path: string; status: number } | null;
 }
 
 export const noFaults = (): BelimoFaults => ({
@@ -51,6 +53,7 @@ export const noFaults = (): BelimoFaults => ({
   rateLimitNext: 0,
   identity500: false,
   identityOutage: false,
+  refuse: null,
 });
 
 export interface Credentials {
@@ -299,6 +302,10 @@ async function handleApi(state: ServerState, req: IncomingMessage, url: URL, rec
     }
     if (faults.status500) throw apiError(500, "Internal Server Error", "internal server error");
     if (faults.malformed) return { status: 200, raw: '{"data": [{"id": "5a430aa2-1d46-4776-bfe1-a10b6c5672', headers: {} };
+    if (faults.refuse && url.pathname.startsWith(faults.refuse.path)) {
+      const status = faults.refuse.status;
+      throw apiError(status, status === 403 ? "Forbidden" : status === 404 ? "Not Found" : "Bad Request", "refused by the simulator's fault injection");
+    }
 
     const scope = authenticate(state, req.headers.authorization);
     state.world.tick();
