@@ -89,6 +89,8 @@ describe("Belimo datapoints as entities", () => {
     expect(m.read("WARN")).toBe("WARN");
     // Home Assistant rejects an enum state outside the options: unknown instead.
     expect(m.read("BROKEN")).toBeNull();
+    // An empty retained payload would delete the state topic: an empty text is unknown instead.
+    expect(map("default.2", { "default.basetype": "text", "default.description": "Description" }).read("")).toBeNull();
   });
 
   it("makes writable datapoints numbers, selects and switches, with the profile's range", () => {

@@ -274,6 +274,8 @@ export function datapointMapping(dp: ProfileDatapoint): DatapointMapping | undef
       if (raw === null) return null;
       if (typeof raw !== "string" && typeof raw !== "number" && typeof raw !== "boolean") return undefined;
       const text = String(raw);
+      // An empty retained payload would delete the topic: an empty text is unknown.
+      if (text.trim() === "") return null;
       // Home Assistant rejects an enum state outside its options: unknown rather than invalid.
       return options && !options.includes(text) ? null : text;
     };
