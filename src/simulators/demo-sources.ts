@@ -1,4 +1,5 @@
 import { startMyBeNextSimulator } from "./mybenext/index.js";
+import { startBelimoSimulator } from "./belimo/index.js";
 
 /** A running vendor simulator and the config of the source that polls it. */
 export interface DemoSource {
@@ -14,6 +15,27 @@ export const demoSources: Array<() => Promise<DemoSource>> = [
     return {
       source: { id: "home", type: "mybenext", base_url: sim.url, username: "demo", password: "demo-password", interval: "10s" },
       describe: `myBeNext simulator at ${sim.url}/login/api/v1/ (user demo)`,
+      close: () => sim.close(),
+    };
+  },
+  async () => {
+    // Few valves: at Belimo's 2 device-data requests per second a poll of 12 takes about 7 s.
+    const sim = await startBelimoSimulator({ timeScale: 60, valves: 12, actuators: 1, unregistered: 1 });
+    const c = sim.credentials;
+    return {
+      source: {
+        id: "valves",
+        type: "belimo",
+        base_url: sim.url,
+        token_url: sim.tokenUrl,
+        client_id: c.clientId,
+        client_secret: c.clientSecret,
+        username: c.username,
+        password: c.password,
+        interval: "30s",
+        history_interval: "2m",
+      },
+      describe: `Belimo Cloud simulator at ${sim.url}/api/v3/ (token endpoint ${sim.tokenUrl}, user ${c.username})`,
       close: () => sim.close(),
     };
   },
