@@ -100,6 +100,20 @@ describe("rate limiter", () => {
     expect(starts).toHaveLength(3);
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(45);
   });
+
+  it("counts the spacing from the real start when a timer fires late (busy event loop)", async () => {
+    const limiter = new RateLimiter({ perSecond: 10, concurrency: 1 });
+    (await limiter.acquire())();
+    const second = limiter.acquire();
+    const busyUntil = Date.now() + 250; // the planned start (+100 ms) passes while the loop is blocked
+    while (Date.now() < busyUntil) {
+      // block
+    }
+    (await second)();
+    const late = Date.now();
+    (await limiter.acquire())();
+    expect(Date.now() - late).toBeGreaterThanOrEqual(95);
+  });
 });
 
 describe("entity filters by name", () => {
