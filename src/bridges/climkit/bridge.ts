@@ -73,11 +73,12 @@ export class ClimkitBridge implements Bridge {
   /** Items skipped after a 4xx, so the warning is logged once per item and incident. */
   private readonly skipped = new Set<string>();
 
-  constructor(ctx: BridgeContext) {
+  /** `options.spacingMs` shortens the request pacing for tests of the bridge's logic; never set in the daemon. */
+  constructor(ctx: BridgeContext, options: { spacingMs?: number } = {}) {
     const s = ctx.source;
     this.log = ctx.logger;
     this.state = ctx.state;
-    this.client = new ClimkitClient(ctx, { username: String(s.username), password: String(s.password) });
+    this.client = new ClimkitClient(ctx, { username: String(s.username), password: String(s.password) }, options.spacingMs);
     this.siteFilter = Array.isArray(s.sites) && s.sites.length > 0 ? (s.sites as unknown[]).map(String) : undefined;
     this.withSensors = s.sensors !== false;
     this.backfillMs = parseDuration((s.backfill as string | number | undefined) ?? "1h");

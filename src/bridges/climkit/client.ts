@@ -53,11 +53,12 @@ export class ClimkitClient {
   private readonly http: Got;
   private readonly log: Logger;
 
-  constructor(ctx: BridgeContext, private readonly creds: ClimkitCredentials) {
+  /** `spacingMs`: the gap between request starts; only tests of the bridge's logic shorten it. */
+  constructor(ctx: BridgeContext, private readonly creds: ClimkitCredentials, spacingMs = REQUEST_SPACING_MS) {
     this.log = ctx.logger;
     this.http = ctx.http({
       baseUrl: String(ctx.source.base_url),
-      rateLimit: { perSecond: 1000 / REQUEST_SPACING_MS, concurrency: 1 },
+      rateLimit: { perSecond: 1000 / Math.max(1, spacingMs), concurrency: 1 },
       headers: { "content-type": "application/json" },
     });
     ctx.registerSecret(creds.password);
@@ -141,7 +142,7 @@ export class ClimkitClient {
     const body = parseJson(what, response.body, false);
     const token = isRecord(body) ? body.access_token : undefined;
     if (typeof token !== "string" || token === "") {
-      throw new UnexpectedResponseError(what, '{"access_token": "…", "valid_until": {"$date": <ms>}}', isRecord(body) ? body : typeof body);
+      throw new UnexpectedResponseError(what, '{"access_token": "…", "valid_until": {"$date": <ms>}}', isRecord(body) || Array.isArray(body) ? body : `(${typeof body})`);
     }
     const now = Date.now();
     let expiresAt = parseValidUntil(isRecord(body) ? body.valid_until : undefined);
