@@ -185,7 +185,8 @@ export class ClimkitBridge implements Bridge {
    */
   private async pollSeries(key: string, fields: string[], now: number, fetch: (from: number, to: number) => Promise<SeriesRow[]>): Promise<void> {
     const prev = this.series[key];
-    const start = now - this.backfillMs;
+    // Whole seconds, as t_s is written: the first window starts exactly where counting starts.
+    const start = Math.floor((now - this.backfillMs) / 1000) * 1000;
     const from = Math.max(prev?.last ?? start, now - MAX_CATCH_UP_MS);
     const rows = await fetch(from, now);
     const { next, counted, negatives } = accumulate(prev, start, rows, fields);

@@ -40,7 +40,7 @@ export interface ClimkitSimulatorOptions {
   tokenLifetimeMs?: number;
   /** Minimum gap between two requests of one user; default 1000 (1 request/second). 0 turns the limit off. */
   rateLimitMs?: number;
-  /** Real length of a "15T" period; default 15 minutes. */
+  /** Real length of a "15T" period, whole seconds; default 15 minutes. */
   periodMs?: number;
   /** Periods of history before the start; default 672 (a week of 15 minutes). */
   historyPeriods?: number;
@@ -77,6 +77,8 @@ export interface ClimkitSimulator {
 export async function startClimkitSimulator(options: ClimkitSimulatorOptions = {}): Promise<ClimkitSimulator> {
   const username = options.username ?? "demo";
   const password = options.password ?? "demo-password";
+  // Timestamps are written to the second: shorter periods would share them.
+  if (options.periodMs !== undefined && (options.periodMs < 1000 || options.periodMs % 1000 !== 0)) throw new Error(`periodMs must be whole seconds, got ${options.periodMs}`);
   const world = new World(options.sites ?? demoSites(), {
     periodMs: options.periodMs,
     historyPeriods: options.historyPeriods,
