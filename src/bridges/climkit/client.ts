@@ -119,8 +119,10 @@ export class ClimkitClient {
       // Taken before the rate limiter's slot: a login needs a slot of its own.
       const headers = await this.auth.headers();
       this.requests++;
+      const started = Date.now();
       try {
         const response = await this.http(path, { method, headers, responseType: "text", retry: RETRY_ALL, ...options });
+        this.log.debug({ request: what, status: response.statusCode, ms: Date.now() - started }, "request done");
         return parseJson(what, response.body);
       } catch (error) {
         if (attempt === 0 && error instanceof HTTPError && error.response.statusCode === 401) {
@@ -151,6 +153,7 @@ export class ClimkitClient {
       this.log.debug({ valid_until: expiresAt === undefined ? null : new Date(expiresAt).toISOString() }, "token without a usable valid_until: assuming 15 minutes");
       expiresAt = now + TOKEN_LIFETIME_MS;
     }
+    this.log.debug({ valid_until: new Date(expiresAt).toISOString() }, "logged in");
     return { accessToken: token, expiresAt };
   }
 }

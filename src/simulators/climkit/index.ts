@@ -65,6 +65,8 @@ export interface ClimkitSimulator {
   world: World;
   /** Tokens issued so far (logins). */
   readonly tokensIssued: number;
+  /** The tokens issued so far, for tests that check they never leak. */
+  issuedTokens(): string[];
   clearRequests(): void;
   resetFaults(): void;
   /** Every token issued so far expires now (their `valid_until` passes). */
@@ -123,6 +125,9 @@ export async function startClimkitSimulator(options: ClimkitSimulatorOptions = {
     world,
     get tokensIssued() {
       return state.issued;
+    },
+    issuedTokens() {
+      return [...state.tokens.keys()];
     },
     clearRequests() {
       state.requests.length = 0;
