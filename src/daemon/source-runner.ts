@@ -57,8 +57,9 @@ export class SourceRunner {
   }
 
   async stop(): Promise<void> {
-    await this.poller.stop();
-    await this.bridge.close?.();
+    const polling = this.poller.stop();
+    // Closed beside a running poll, a bridge can cut a long one short (vendors paced at 1/s).
+    await Promise.all([polling, this.bridge.close?.()]);
   }
 
   /** Writes a validated command through the bridge; returns the readings to publish at once. */

@@ -170,4 +170,17 @@ describe("Climkit end to end (simulator, aedes, daemon)", () => {
       expect(everything).not.toContain(token.split(".")[2]!);
     }
   });
+
+  it("stops within seconds in the middle of a poll, publishing offline, without a failure", async () => {
+    const since = Date.now();
+    while (!sim.requests.some((r) => r.time > since && r.path.includes("/meter_data"))) await sleep(50);
+    const start = Date.now();
+    await d.stop();
+    expect(Date.now() - start).toBeLessThan(3_000);
+    await rec.waitFor("cloud2mqtt/bridge/state", (p) => p === "offline", 5_000, start);
+    expect(d.logs.filter((l) => l.includes("poll failed"))).toEqual([]);
+    const count = sim.requests.length;
+    await sleep(1_500);
+    expect(sim.requests.length).toBe(count);
+  }, 20_000);
 });

@@ -7,6 +7,10 @@ import { SourceFilter } from "../../src/daemon/filters.js";
 import { createLogger, SecretScrubber } from "../../src/log.js";
 import { RateLimiter } from "../../src/http/rate-limiter.js";
 import { safeKey, type Device } from "../../src/model/index.js";
+import { Poller } from "../../src/poller/poller.js";
+import { SourceRunner, type SourceSink } from "../../src/daemon/source-runner.js";
+import type { SourceConfig } from "../../src/config/types.js";
+import pino from "pino";
 
 describe("backoff", () => {
   const noJitter = () => 0.5;
@@ -121,5 +125,37 @@ describe("entity filters by name", () => {
     const devices: Device[] = [{ key: "product_1", vendorId: "1", name: "Lock", entities: [{ key: "property_5", name: "Battery", kind: "sensor" }, { key: "property_6", name: "Lock", kind: "lock" }] }];
     const out = new SourceFilter([], ["*/battery"]).apply(devices, []);
     expect(out.devices[0]?.entities.map((e) => e.key)).toEqual(["property_6"]);
+  });
+});
+
+describe("stopping a source in the middle of a long poll", () => {
+  it("closes the bridge beside the running poll, and does not count the poll it cut short as a failure", async () => {
+    let abort: (e: Error) => void = () => undefined;
+    let closedAt = 0;
+    const failures: unknown[] = [];
+    const bridge = {
+      poll: () => new Promise<never>((_resolve, reject) => (abort = reject)), // a paced poll that would run for minutes
+      write: async () => [],
+      close: async () => {
+        closedAt = Date.now();
+        abort(new Error("source stopped"));
+      },
+    };
+    const sink: SourceSink = { publish: () => undefined, availability: () => undefined, statusChanged: () => undefined };
+    const config = { id: "s", type: "climkit", enabled: true, interval: 60_000, timeout: 1_000 } as SourceConfig;
+    const runner = new SourceRunner(config, bridge, sink, pino({ level: "silent" }));
+    runner.start();
+    await new Promise((r) => setTimeout(r, 50));
+    const start = Date.now();
+    await runner.stop();
+    expect(closedAt).toBeGreaterThanOrEqual(start);
+    expect(Date.now() - start).toBeLessThan(1_000);
+    expect(runner.status.last_error).toBeNull();
+
+    const poller = new Poller({ intervalMs: 60_000, run: () => new Promise((_r, reject) => setTimeout(() => reject(new Error("cut short")), 30)), onSuccess: () => undefined, onFailure: (e) => void failures.push(e) });
+    poller.start();
+    await new Promise((r) => setTimeout(r, 5));
+    await poller.stop();
+    expect(failures).toEqual([]);
   });
 });

@@ -108,6 +108,12 @@ export class ClimkitBridge implements Bridge {
     return this.model(structure);
   }
 
+  /** Shutdown: a poll under way stops at its next request instead of running to its end. */
+  close(): Promise<void> {
+    this.client.close();
+    return Promise.resolve();
+  }
+
   write(command: Command): Promise<Reading[]> {
     return Promise.reject(new Error(`${command.device}/${command.entity}: Climkit data is read-only`));
   }

@@ -52,6 +52,7 @@ export class ClimkitClient {
   requests = 0;
   private readonly http: Got;
   private readonly log: Logger;
+  private readonly abort = new AbortController();
 
   /** `spacingMs`: the gap between request starts; only tests of the bridge's logic shorten it. */
   constructor(ctx: BridgeContext, private readonly creds: ClimkitCredentials, spacingMs = REQUEST_SPACING_MS) {
@@ -113,15 +114,26 @@ export class ClimkitClient {
     return parseSeries(what, body, ["value"], "a JSON list of {timestamp, value}").rows;
   }
 
+  /** Stops: the request in flight is aborted, no other starts. */
+  close(): void {
+    this.abort.abort();
+  }
+
+  private stopped(): void {
+    if (this.abort.signal.aborted) throw new Error("source stopped");
+  }
+
   /** One API call: the current token, a JSON body back; after a 401 one new login and one retry. */
   private async call(what: string, method: "GET" | "POST", path: string, options: { json?: Record<string, unknown>; searchParams?: Query } = {}): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
+      this.stopped();
       // Taken before the rate limiter's slot: a login needs a slot of its own.
       const headers = await this.auth.headers();
+      this.stopped();
       this.requests++;
       const started = Date.now();
       try {
-        const response = await this.http(path, { method, headers, responseType: "text", retry: RETRY_ALL, ...options });
+        const response = await this.http(path, { method, headers, responseType: "text", retry: RETRY_ALL, signal: this.abort.signal, ...options });
         this.log.debug({ request: what, status: response.statusCode, ms: Date.now() - started }, "request done");
         return parseJson(what, response.body);
       } catch (error) {
@@ -139,7 +151,8 @@ export class ClimkitClient {
   private async login(): Promise<Token> {
     const what = "POST /auth";
     this.requests++;
-    const response = await this.http.post("auth", { json: { username: this.creds.username, password: this.creds.password }, responseType: "text", retry: RETRY_ALL });
+    this.stopped();
+    const response = await this.http.post("auth", { json: { username: this.creds.username, password: this.creds.password }, responseType: "text", retry: RETRY_ALL, signal: this.abort.signal });
     // Never quote this body: it holds a token that is not yet known as a secret.
     const body = parseJson(what, response.body, false);
     const token = isRecord(body) ? body.access_token : undefined;

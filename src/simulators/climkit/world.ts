@@ -189,7 +189,8 @@ export class World {
         }
       }
       const before = prev?.meters.get(m.id)?.raw;
-      const start = (key: RawKey): number => before?.[key] ?? m.baseIndex ?? defaultBase(m);
+      // A production meter draws little (inverter standby): its import index starts low.
+      const start = (key: RawKey): number => before?.[key] ?? (key === "en_im" && m.mode === "production" ? Math.round(defaultBase(m) / 40) : (m.baseIndex ?? defaultBase(m)));
       const raw: Raw = { en_im: null, en_ex: null, heat_energy_kwh: null, vol_m3: null };
       if (m.type === "electricity") {
         const [im, ex] = m.mode === "production" ? [0, total] : m.mode === "introduction" ? [fromExt, toExt] : m.mode === "battery" ? [total, round3(total * 0.9)] : [total, 0];
