@@ -170,7 +170,7 @@ export class ClimkitBridge implements Bridge {
     const rows = await this.client.meterDataRaw(site, meter.id, from, now);
     // A type the seed does not name keeps whichever index fields it reports.
     const fields = rawFieldsFor(meter.type).length > 0 ? rawFieldsFor(meter.type) : [...RAW_FIELDS];
-    const latest = latestValues(rows.filter((r) => prev === undefined || r.ts >= prev.t), fields);
+    const latest = latestValues(rows.filter((r) => prev === undefined || r.ts > prev.t), fields);
     if (latest.t === undefined) return;
     this.raw[key] = { t: latest.t, values: { ...(prev?.values ?? {}), ...latest.values } };
     this.state.set("raw", this.raw);
@@ -210,7 +210,7 @@ export class ClimkitBridge implements Bridge {
     const rows = await this.client.sensorData(site, sensor.id, from, now);
     const latest = latestValues(rows, ["value"]);
     const value = latest.values.value;
-    if (latest.t === undefined || value === undefined || (prev && latest.t < prev.t)) return;
+    if (latest.t === undefined || value === undefined || (prev && latest.t <= prev.t)) return;
     this.sensors[key] = { t: latest.t, value };
     this.state.set("sensors", this.sensors);
   }
