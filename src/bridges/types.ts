@@ -19,6 +19,7 @@ export interface Bridge {
   poll(): Promise<PollResult>;
   /** Writes a validated command; returns readings to publish at once (the commanded state). */
   write(command: Command, target: { device: Device; entity: Entity }): Promise<Reading[]>;
+  /** At shutdown, beside a poll that may still run: the bridge may make that poll end early. */
   close?(): Promise<void>;
 }
 

@@ -56,13 +56,15 @@ export class SourceRunner {
     this.poller.start(initialDelayMs);
   }
 
-  /** Stops polling; a poll still waiting on a slow cloud is not waited for beyond `graceMs`. */
+  /**
+   * Stops polling. The bridge is closed beside a running poll, so it can cut a long one short
+   * (vendors paced at 1/s); a poll still waiting on a slow cloud is not waited for beyond `graceMs`.
+   */
   async stop(graceMs = 2_000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([this.poller.stop(), grace]);
+    await Promise.race([Promise.all([this.poller.stop(), this.bridge.close?.()]), grace]);
     clearTimeout(timer);
-    await this.bridge.close?.();
   }
 
   /** Writes a validated command through the bridge; returns the readings to publish at once. */

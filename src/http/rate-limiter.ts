@@ -31,6 +31,8 @@ export class RateLimiter {
     const start = Math.max(now, this.nextStart);
     this.nextStart = start + this.spacingMs;
     if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
+    // A timer that fired late (a busy event loop) must not shorten the gap to the next start.
+    this.nextStart = Math.max(this.nextStart, Date.now() + this.spacingMs);
     let released = false;
     return () => {
       if (released) return;

@@ -65,6 +65,8 @@ export class Poller {
         this.failures = 0;
         this.opts.onSuccess();
       } catch (error) {
+        // A run cut short by stop() (a bridge closing at shutdown) is no failure.
+        if (this.stopped) return;
         this.failures++;
         retryAfter = this.opts.onFailure(error, this.failures) ?? 0;
       }

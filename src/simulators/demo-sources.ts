@@ -1,5 +1,6 @@
 import { startMyBeNextSimulator } from "./mybenext/index.js";
 import { startBelimoSimulator } from "./belimo/index.js";
+import { startClimkitSimulator } from "./climkit/index.js";
 
 /** A running vendor simulator and the config of the source that polls it. */
 export interface DemoSource {
@@ -36,6 +37,16 @@ export const demoSources: Array<() => Promise<DemoSource>> = [
         history_interval: "2m",
       },
       describe: `Belimo Cloud simulator at ${sim.url}/api/v3/ (token endpoint ${sim.tokenUrl}, user ${c.username})`,
+      close: () => sim.close(),
+    };
+  },
+  async () => {
+    // One site, two meters, one sensor: at 1 request/second the first poll takes about 13 s.
+    // A "15-minute" period lasts a minute here, so the totals move while you watch.
+    const sim = await startClimkitSimulator({ periodMs: 60_000 });
+    return {
+      source: { id: "metering", type: "climkit", base_url: sim.apiUrl, username: "demo", password: "demo-password", interval: "1m" },
+      describe: `Climkit simulator at ${sim.apiUrl} (user demo)`,
       close: () => sim.close(),
     };
   },

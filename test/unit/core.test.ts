@@ -7,6 +7,10 @@ import { SourceFilter } from "../../src/daemon/filters.js";
 import { createLogger, SecretScrubber } from "../../src/log.js";
 import { RateLimiter } from "../../src/http/rate-limiter.js";
 import { safeKey, type Device } from "../../src/model/index.js";
+import { Poller } from "../../src/poller/poller.js";
+import { SourceRunner, type SourceSink } from "../../src/daemon/source-runner.js";
+import type { SourceConfig } from "../../src/config/types.js";
+import pino from "pino";
 
 describe("backoff", () => {
   const noJitter = () => 0.5;
@@ -100,6 +104,20 @@ describe("rate limiter", () => {
     expect(starts).toHaveLength(3);
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(45);
   });
+
+  it("counts the spacing from the real start when a timer fires late (busy event loop)", async () => {
+    const limiter = new RateLimiter({ perSecond: 10, concurrency: 1 });
+    (await limiter.acquire())();
+    const second = limiter.acquire();
+    const busyUntil = Date.now() + 250; // the planned start (+100 ms) passes while the loop is blocked
+    while (Date.now() < busyUntil) {
+      // block
+    }
+    (await second)();
+    const late = Date.now();
+    (await limiter.acquire())();
+    expect(Date.now() - late).toBeGreaterThanOrEqual(95);
+  });
 });
 
 describe("entity filters by name", () => {
@@ -107,5 +125,37 @@ describe("entity filters by name", () => {
     const devices: Device[] = [{ key: "product_1", vendorId: "1", name: "Lock", entities: [{ key: "property_5", name: "Battery", kind: "sensor" }, { key: "property_6", name: "Lock", kind: "lock" }] }];
     const out = new SourceFilter([], ["*/battery"]).apply(devices, []);
     expect(out.devices[0]?.entities.map((e) => e.key)).toEqual(["property_6"]);
+  });
+});
+
+describe("stopping a source in the middle of a long poll", () => {
+  it("closes the bridge beside the running poll, and does not count the poll it cut short as a failure", async () => {
+    let abort: (e: Error) => void = () => undefined;
+    let closedAt = 0;
+    const failures: unknown[] = [];
+    const bridge = {
+      poll: () => new Promise<never>((_resolve, reject) => (abort = reject)), // a paced poll that would run for minutes
+      write: async () => [],
+      close: async () => {
+        closedAt = Date.now();
+        abort(new Error("source stopped"));
+      },
+    };
+    const sink: SourceSink = { publish: () => undefined, availability: () => undefined, statusChanged: () => undefined };
+    const config = { id: "s", type: "climkit", enabled: true, interval: 60_000, timeout: 1_000 } as SourceConfig;
+    const runner = new SourceRunner(config, bridge, sink, pino({ level: "silent" }));
+    runner.start();
+    await new Promise((r) => setTimeout(r, 50));
+    const start = Date.now();
+    await runner.stop();
+    expect(closedAt).toBeGreaterThanOrEqual(start);
+    expect(Date.now() - start).toBeLessThan(1_000);
+    expect(runner.status.last_error).toBeNull();
+
+    const poller = new Poller({ intervalMs: 60_000, run: () => new Promise((_r, reject) => setTimeout(() => reject(new Error("cut short")), 30)), onSuccess: () => undefined, onFailure: (e) => void failures.push(e) });
+    poller.start();
+    await new Promise((r) => setTimeout(r, 5));
+    await poller.stop();
+    expect(failures).toEqual([]);
   });
 });
