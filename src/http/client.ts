@@ -60,7 +60,15 @@ export function createHttpClient(opts: HttpClientOptions): Got {
           const ctx = options.context as Ctx;
           if (limiter) ctx[limiterSlot] = await limiter.acquire();
           if (opts.auth) {
-            const headers = await opts.auth.headers();
+            let headers: Record<string, string>;
+            try {
+              headers = await opts.auth.headers();
+            } catch (error) {
+              // A failed login can throw another client's HTTPError, whose options are not these:
+              // beforeError would release that request's slot, not this one's.
+              release(options);
+              throw error;
+            }
             for (const [name, value] of Object.entries(headers)) options.headers[name.toLowerCase()] = value;
           }
         },
