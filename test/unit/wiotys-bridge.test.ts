@@ -319,7 +319,7 @@ describe("Wiotys client against a cloud that answers other shapes", () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       res.setHeader("content-type", "application/json");
-      if (req.url?.startsWith("/realms/")) res.end(JSON.stringify(tokenBody));
+      if (req.url?.startsWith("/realms/")) res.end(typeof tokenBody === "string" ? tokenBody : JSON.stringify(tokenBody));
       else res.end(JSON.stringify(caBody));
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
@@ -335,6 +335,13 @@ describe("Wiotys client against a cloud that answers other shapes", () => {
   it("a token answer without access_token or expires_in", async () => {
     tokenBody = { token: "abc" };
     await expect(poll()).rejects.toThrow(/unexpected response from POST \/realms\/Socomec\/protocol\/openid-connect\/token \(password grant\): expected \{"access_token": "…", "expires_in": <seconds>, "refresh_token": "…"\}, got an object with keys token/);
+  });
+
+  it("a cut-off token answer, without quoting it (it may hold a token)", async () => {
+    tokenBody = '{"access_token":"eyJhbGciOiJSUzI1NiJ9.secret-part-of-a-token';
+    const error = (await poll().then(() => new Error("no error"), (e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/unexpected response from POST \/realms\/Socomec\/protocol\/openid-connect\/token \(password grant\): expected JSON, got 60 characters that are not JSON/);
+    expect(error.message).not.toContain("secret-part");
   });
 
   it("a list without results, or results without uuids", async () => {

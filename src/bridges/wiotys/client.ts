@@ -82,7 +82,13 @@ export class WiotysClient {
       }
       throw error;
     }
-    const body = parseJson(what, text);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not quoted like other bodies: a cut-off token answer would put part of a token in the logs.
+      throw new Error(`unexpected response from ${what}: expected JSON, got ${text.length} characters that are not JSON (not shown: they may hold a token)`);
+    }
     if (!isRecord(body) || typeof body.access_token !== "string" || body.access_token === "" || typeof body.expires_in !== "number") {
       throw new UnexpectedResponseError(what, '{"access_token": "…", "expires_in": <seconds>, "refresh_token": "…"}', body);
     }
