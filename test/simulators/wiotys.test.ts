@@ -320,6 +320,11 @@ describe("Wiotys simulator", () => {
       sim.faults.pathFilter = "/last-values";
       expect((await api("ca")).status).toBe(200);
       expect((await api(`ca/${CA}/last-values`, { method: "PUT", body: { deviceUuids: [D.delphysU3] } })).status).toBe(500);
+      sim.resetFaults();
+      sim.faults.notFound = true;
+      sim.faults.pathFilter = "/variables";
+      expect((await api(`ca/${CA}/devices/${D.delphysU3}/variables`)).status).toBe(404);
+      expect((await api(`ca/${CA}/devices/${D.delphysU3}`)).status).toBe(200);
     });
 
     it("401 and 429 on demand, Keycloak down", async () => {

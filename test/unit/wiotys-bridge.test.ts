@@ -254,6 +254,20 @@ describe("Wiotys bridge against the simulator", () => {
     await expect(bridge(sim).bridge.poll()).rejects.toThrow(/unexpected response from GET \/api\/v1\/ca\/.*\/devices\/.*\/variables: expected JSON/);
   });
 
+  it("describes a device by its last values when its variables cannot be read", async () => {
+    sim.faults.notFound = true;
+    sim.faults.pathFilter = `/devices/${D.delphysU3}/variables`;
+    const { bridge: b, ctx } = bridge(sim, { service_types: ["Measure", "Alarm"] });
+    const { devices, readings } = await b.poll();
+    const ups = byKey(devices, D.delphysU3);
+    expect(entity(ups, "Global_0_140108")).toMatchObject({ name: "Ups output current L3", deviceClass: "current", unit: "A", stateClass: "measurement" });
+    expect(entity(ups, "Global_0_150001")).toMatchObject({ kind: "binary_sensor", deviceClass: "problem" });
+    expect(ups.entities.some((e) => e.key === "Global_0_141900")).toBe(false); // a Counter, not selected
+    expect(readings.some((r) => r.device === D.delphysU3 && r.entity === "Global_0_140108" && typeof r.value === "number")).toBe(true);
+    expect(byKey(devices, D.masterysCds).entities.length).toBeGreaterThan(20);
+    expect(ctx.logs.join("")).toContain("variables of a device not readable");
+  });
+
   it("reports a pinned last-values body form that the API refuses", async () => {
     const s = await start({ lastValuesBody: "array" });
     const { bridge: b } = bridge(s, { last_values_body: "device_uuids" });
@@ -315,12 +329,16 @@ describe("Wiotys client against a cloud that answers other shapes", () => {
   let url = "";
   let tokenBody: unknown = {};
   let caBody: unknown = {};
+  let requests = 0;
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       res.setHeader("content-type", "application/json");
       if (req.url?.startsWith("/realms/")) res.end(typeof tokenBody === "string" ? tokenBody : JSON.stringify(tokenBody));
-      else res.end(JSON.stringify(caBody));
+      else {
+        requests++;
+        res.end(JSON.stringify(caBody));
+      }
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -352,6 +370,14 @@ describe("Wiotys client against a cloud that answers other shapes", () => {
     await expect(poll()).rejects.toThrow(/unexpected response from GET \/api\/v1\/ca: expected \{"total"/);
     caBody = { total: 1, results: [{ name: "SoLink" }] };
     await expect(poll()).rejects.toThrow(/unexpected response from GET \/api\/v1\/ca: expected results of \{"uuid", "name"\}, got an object with keys name/);
+  });
+
+  it("asks once when a list without total ignores take", async () => {
+    tokenBody = { access_token: "at-123456", expires_in: 300 };
+    caBody = { results: Array.from({ length: 60 }, (_, i) => ({ uuid: `ca-${i}`, name: `CA ${i}` })) };
+    requests = 0;
+    await expect(poll()).rejects.toThrow(/sees 60 corporate accounts/);
+    expect(requests).toBe(1);
   });
 
   it("stops paging at a short page when there is no total", async () => {

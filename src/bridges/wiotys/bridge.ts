@@ -1,3 +1,4 @@
+import { HTTPError } from "got";
 import type { Logger } from "pino";
 import { parseDuration } from "../../config/duration.js";
 import { safeKey, type Command, type Device, type Entity, type Reading } from "../../model/index.js";
@@ -129,7 +130,15 @@ export class WiotysBridge implements Bridge {
     const variables = new Map<string, Variable[]>();
     await Promise.all(
       devices.map(async (d) => {
-        const all = await this.client.variables(ca.uuid, d.uuid);
+        const all = await this.client.variables(ca.uuid, d.uuid).catch((error: unknown) => {
+          // Gone between the device list and this request, or hidden from this user: its last
+          // values still describe it (see model()).
+          if (error instanceof HTTPError && (error.response.statusCode === 404 || error.response.statusCode === 403)) {
+            this.log.info({ device: d.uuid, status: error.response.statusCode }, "variables of a device not readable: using its last values instead");
+            return [];
+          }
+          throw error;
+        });
         variables.set(d.uuid, all.filter((v) => v.active !== false && this.variableSelected(v)));
       }),
     );
@@ -186,7 +195,10 @@ export class WiotysBridge implements Bridge {
       const byRef = new Map(own.map((v) => [variableRef(v), v]));
       const entities: Entity[] = [];
       const seen = new Set<string>();
-      for (const variable of inv.variables.get(d.uuid) ?? []) {
+      let selected = inv.variables.get(d.uuid) ?? [];
+      // No variable list (none returned, or not readable): the last values name the variables too.
+      if (selected.length === 0 && own.length > 0) selected = own.map(variableOf).filter(this.variableSelected);
+      for (const variable of selected) {
         const ref = variableRef(variable);
         const last = byRef.get(ref);
         const hints = this.learn(`${d.uuid}|${ref}`, variable, last);
@@ -228,6 +240,11 @@ export class WiotysBridge implements Bridge {
     this.hints.set(id, hints);
     return hints;
   }
+}
+
+/** A last value as the variable it is of: item, index, service, type, group and unit are all there. */
+function variableOf(v: LastValue): Variable {
+  return { itemType: v.itemType, itemIndex: v.itemIndex, serviceId: v.serviceId, serviceType: v.serviceType, serviceGroup: v.serviceGroup, unit: v.unit, serviceName: v.title };
 }
 
 function unique<T extends { uuid: string }>(items: T[]): T[] {

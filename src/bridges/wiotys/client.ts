@@ -122,7 +122,8 @@ export class WiotysClient {
       }
       skip += results.length;
       const total = typeof body.total === "number" ? body.total : undefined;
-      if (results.length === 0 || (total !== undefined ? skip >= total : results.length < take)) return all;
+      // Without a total, a short page is the last; a page longer than asked means paging is ignored.
+      if (results.length === 0 || (total !== undefined ? skip >= total : results.length !== take)) return all;
     }
     throw new Error(`${what}: more than ${MAX_PAGES} pages, giving up`);
   }

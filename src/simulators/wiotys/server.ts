@@ -39,11 +39,13 @@ export interface WiotysFaults {
   rateLimitNext: number;
   /** The token endpoint answers 503. */
   keycloakDown: boolean;
+  /** API requests answer 404 (with pathFilter: e.g. a device's variables that cannot be read). */
+  notFound: boolean;
   /** When set, outage, status500, malformed and slowMs hit only paths containing it. */
   pathFilter: string | null;
 }
 
-export const noFaults = (): WiotysFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, unauthorizedNext: 0, rateLimitNext: 0, keycloakDown: false, pathFilter: null });
+export const noFaults = (): WiotysFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, unauthorizedNext: 0, rateLimitNext: 0, keycloakDown: false, notFound: false, pathFilter: null });
 
 export type LastValuesBodyForm = "device_uuids" | "devices" | "array";
 
@@ -198,6 +200,7 @@ function api(state: ServerState, method: string, url: URL, body: unknown, header
   const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization?.trim() ?? "")?.[1];
   if (!bearer) return apiError(401, "Unauthorized", BEARER_CHALLENGE(realm));
   if (!state.keycloak.verify(bearer)) return apiError(401, "Unauthorized", BEARER_CHALLENGE(realm, "invalid_token"));
+  if (hit && faults.notFound) return notFound(`Cannot ${method} ${url.pathname}`);
   if (hit && faults.malformed) return new Reply(200, '{"total": 3, "results": [{"uuid": "3fd80117-0674-4f30-bbff-9ef7f467a450", "name": "(FR) Benf', {}, true);
   try {
     return route(state, method, url, body);
