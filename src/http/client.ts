@@ -33,7 +33,7 @@ type Ctx = Record<string | symbol, unknown>;
 /** The project's one got factory: every vendor request goes through what this sets up. */
 export function createHttpClient(opts: HttpClientOptions): Got {
   const limiter = opts.rateLimit ? new RateLimiter(opts.rateLimit) : undefined;
-  const release = (options: Options): void => {
+  const release = (options: Pick<Options, "context">): void => {
     const ctx = options.context as Ctx;
     const done = ctx[limiterSlot] as (() => void) | undefined;
     ctx[limiterSlot] = undefined;
@@ -60,7 +60,15 @@ export function createHttpClient(opts: HttpClientOptions): Got {
           const ctx = options.context as Ctx;
           if (limiter) ctx[limiterSlot] = await limiter.acquire();
           if (opts.auth) {
-            const headers = await opts.auth.headers();
+            let headers: Record<string, string>;
+            try {
+              headers = await opts.auth.headers();
+            } catch (error) {
+              // A failed login can throw another client's HTTPError, whose options are not these:
+              // beforeError would release that request's slot, not this one's.
+              release(options);
+              throw error;
+            }
             for (const [name, value] of Object.entries(headers)) options.headers[name.toLowerCase()] = value;
           }
         },

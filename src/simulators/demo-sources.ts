@@ -1,6 +1,7 @@
 import { startMyBeNextSimulator } from "./mybenext/index.js";
 import { startBelimoSimulator } from "./belimo/index.js";
 import { startClimkitSimulator } from "./climkit/index.js";
+import { startWiotysSimulator } from "./wiotys/index.js";
 
 /** A running vendor simulator and the config of the source that polls it. */
 export interface DemoSource {
@@ -47,6 +48,27 @@ export const demoSources: Array<() => Promise<DemoSource>> = [
     return {
       source: { id: "metering", type: "climkit", base_url: sim.apiUrl, username: "demo", password: "demo-password", interval: "1m" },
       describe: `Climkit simulator at ${sim.apiUrl} (user demo)`,
+      close: () => sim.close(),
+    };
+  },
+  async () => {
+    const sim = await startWiotysSimulator({ timeScale: 30 });
+    const c = sim.credentials;
+    return {
+      source: {
+        id: "ups",
+        type: "wiotys",
+        base_url: sim.url,
+        keycloak_url: sim.url,
+        realm: sim.realm,
+        client_id: c.clientId,
+        client_secret: c.clientSecret,
+        username: c.username,
+        password: c.password,
+        corporate_account: "SoLink",
+        interval: "15s",
+      },
+      describe: `Socomec Wiotys (SoData) simulator at ${sim.url}/api/v1/, Keycloak ${sim.tokenUrl} (user ${c.username})`,
       close: () => sim.close(),
     };
   },
