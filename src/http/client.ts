@@ -60,7 +60,15 @@ export function createHttpClient(opts: HttpClientOptions): Got {
           const ctx = options.context as Ctx;
           if (limiter) ctx[limiterSlot] = await limiter.acquire();
           if (opts.auth) {
-            const headers = await opts.auth.headers();
+            let headers: Record<string, string>;
+            try {
+              headers = await opts.auth.headers();
+            } catch (error) {
+              // A failed login is often an HTTPError of the token request: got hands that error, with
+              // the token request's options, to beforeError, so this request's slot must go here.
+              release(options);
+              throw error;
+            }
             for (const [name, value] of Object.entries(headers)) options.headers[name.toLowerCase()] = value;
           }
         },
