@@ -16,8 +16,12 @@ export const AGE_RANGES = ["ZERO_TO_FIVE", "SIX_TO_EIGHTEEN", "ADULT", "PENSIONE
 export const HOME_FIELDS = ["home_type", "home_usage_type", "home_size", "bedroom_amount", "people_amount", "people_amount_in_day_time", "people"] as const;
 export const METADATA_VERSION = "1.0";
 
+export const SEASONS = ["AUTUMN", "SPRING", "SUMMER", "WINTER"] as const;
+
+type FieldKind = readonly string[] | "boolean" | "integers" | "text" | "seasons";
+
 /** Each appliance key with the fields it requires besides `key` and `amount`, and their enums. */
-export const APPLIANCES: Readonly<Record<string, Readonly<Record<string, readonly string[] | "boolean" | "integers" | "text">>>> = {
+export const APPLIANCES: Readonly<Record<string, Readonly<Record<string, FieldKind>>>> = {
   AC: { type: ["CENTRALISED", "MINI_SPLIT", "WINDOW", "OTHER", "I_DONT_KNOW"], usage_type: ["SUMMER", "WINTER", "BOTH"] },
   DEHUMIDIFIER: {},
   DISHWASHER: {},
@@ -34,7 +38,7 @@ export const APPLIANCES: Readonly<Record<string, Readonly<Record<string, readonl
   JACUZZI: {},
   KETTLE: {},
   POOL_PUMP: {},
-  TUMBLE_DRYER: { type: ["CONDENSER", "HEAT_PUMP", "VENTED", "I_DONT_KNOW"], usage_types: ["AUTUMN", "SPRING", "SUMMER", "WINTER"] },
+  TUMBLE_DRYER: { type: ["CONDENSER", "HEAT_PUMP", "VENTED", "I_DONT_KNOW"], usage_types: "seasons" },
   WASHING_MACHINE: {},
   OTHER: { name: "text" },
 };
@@ -94,8 +98,9 @@ const propertySchema: JsonSchema = {
   ],
 };
 
-function applianceFieldSchema(kind: readonly string[] | "boolean" | "integers" | "text"): JsonSchema {
+function applianceFieldSchema(kind: FieldKind): JsonSchema {
   if (kind === "boolean") return { type: "boolean" };
+  if (kind === "seasons") return { type: "array", minItems: 1, uniqueItems: true, items: { type: "string", enum: [...SEASONS] } };
   if (kind === "text") return { type: "string", minLength: 1 };
   if (kind === "integers") return { type: "array", items: { type: "integer", minimum: 1 } };
   return { type: "string", enum: [...kind] };
@@ -114,7 +119,7 @@ const applianceSchema: JsonSchema = {
       type: "array",
       minItems: 1,
       uniqueItems: true,
-      items: { type: "string", enum: ["AUTUMN", "SPRING", "SUMMER", "WINTER"] },
+      items: { type: "string", enum: [...SEASONS] },
       description: "TUMBLE_DRYER: the seasons it is used in",
     },
     coupled_with_solar_thermal_system: text("ELECTRIC_BOILER: YES, NO or NOT_SURE"),
