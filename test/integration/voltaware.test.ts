@@ -237,8 +237,9 @@ describe("Voltaware end to end (simulator, aedes, daemon)", () => {
   it("recovers from a revoked access token (401) without going offline", async () => {
     const since = Date.now();
     sim.revokeAccessTokens();
-    await waitUntil(() => sim.requests.some((r) => r.time >= since && r.path === "/sensors" && r.status === 401), 5_000);
-    await waitUntil(() => sim.requests.some((r) => r.time >= since && r.path === "/sensors" && r.status === 200), 5_000);
+    await waitUntil(() => sim.requests.some((r) => r.time >= since && r.path.startsWith("/sensors") && r.status === 401), 5_000);
+    const rejectedAt = sim.requests.find((r) => r.time >= since && r.status === 401)!.time;
+    await waitUntil(() => sim.requests.some((r) => r.time > rejectedAt && r.path === "/sensors" && r.status === 200), 5_000);
     expect(rec.on(`${BASE}/availability`).filter((m) => m.at >= since && m.payload === "offline")).toHaveLength(0);
   });
 
@@ -246,7 +247,8 @@ describe("Voltaware end to end (simulator, aedes, daemon)", () => {
     const since = Date.now();
     sim.faults.status500 = true;
     await rec.waitFor(`${BASE}/availability`, (p) => p === "offline", 30_000, since);
-    expect(source("meter").last_error).toMatch(/HTTP 500 from GET .*\/sensors/);
+    // The sensors, or the token endpoint when the short-lived token was due.
+    expect(source("meter").last_error).toMatch(/HTTP 500 from (GET .*\/sensors|POST .*\/auth\/token)/);
     expect(source("home").state).toBe("online");
     sim.faults.status500 = false;
     await rec.waitFor(`${BASE}/availability`, (p) => p === "online", 30_000, since);
@@ -257,7 +259,7 @@ describe("Voltaware end to end (simulator, aedes, daemon)", () => {
   it("names the request and what was expected when a body is malformed", async () => {
     const since = Date.now();
     sim.faults.malformed = true;
-    await rec.waitFor("cloud2mqtt/bridge/info", (p) => /unexpected response from GET \/sensors: expected a JSON array of sensor ids/.test(JSON.parse(p).sources.find((s: Json) => s.id === "meter")?.last_error ?? ""), 15_000, since);
+    await rec.waitFor("cloud2mqtt/bridge/info", (p) => /unexpected response from (GET \/sensors: expected a JSON array of sensor ids|POST \/auth\/token(\/refresh)?: expected JSON)/.test(JSON.parse(p).sources.find((s: Json) => s.id === "meter")?.last_error ?? ""), 15_000, since);
     sim.faults.malformed = false;
     await rec.waitFor("cloud2mqtt/bridge/info", (p) => JSON.parse(p).sources.find((s: Json) => s.id === "meter")?.last_error === null, 30_000, Date.now());
   });
