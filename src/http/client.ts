@@ -33,7 +33,7 @@ type Ctx = Record<string | symbol, unknown>;
 /** The project's one got factory: every vendor request goes through what this sets up. */
 export function createHttpClient(opts: HttpClientOptions): Got {
   const limiter = opts.rateLimit ? new RateLimiter(opts.rateLimit) : undefined;
-  const release = (options: Options): void => {
+  const release = (options: Pick<Options, "context">): void => {
     const ctx = options.context as Ctx;
     const done = ctx[limiterSlot] as (() => void) | undefined;
     ctx[limiterSlot] = undefined;
