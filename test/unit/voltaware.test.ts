@@ -42,7 +42,7 @@ const SEED_DISAG = {
 const SEED_CYCLES = [
   {
     appliance_key: "electric_vehicle",
-    total_consumption: 1917.0650024414062,
+    total_consumption: 1917.0650024414,
     cycles: [
       { from: "2024-07-12T00:32:53", to: "2024-07-12T04:29:10", consumption: 838.8944702148438 },
       { from: "2024-07-12T20:17:24", to: "2024-07-12T22:48:14", consumption: 1078.1705322265625 },
@@ -134,7 +134,7 @@ describe("Voltaware answers", () => {
     expect(parseMonthlyReport("GET r", "2024-07", SEED_REPORT)).toMatchObject({ kgco2: 7.11378249, trees: 3.803064, totalWh: 13706.82, maxDay: { day: "2024-07-23", consumption: 0.46071 } });
     expect(() => parseMonthlyReport("GET r", "p", { day_by_day_metrics: {} })).toThrow(/carbon_footprint/);
 
-    expect(parseCycles("GET c", "2024-07", SEED_CYCLES).appliances[0]).toMatchObject({ appliance: "electric_vehicle", totalWh: 1917.0650024414062, cycles: [{ wh: 838.8944702148438 }, { wh: 1078.1705322265625 }] });
+    expect(parseCycles("GET c", "2024-07", SEED_CYCLES).appliances[0]).toMatchObject({ appliance: "electric_vehicle", totalWh: 1917.0650024414, cycles: [{ wh: 838.8944702148438 }, { wh: 1078.1705322265625 }] });
     expect(parseCycles("GET c", "p", [])).toEqual({ period: "p", appliances: [] });
     expect(() => parseCycles("GET c", "p", { cycles: [] })).toThrow(/GET c: expected a JSON array/);
     expect(() => parseCycles("GET c", "p", [{ appliance_key: "ev", total_consumption: 1, cycles: [{ from: "x" }] }])).toThrow(/"from" and "to"/);

@@ -40,7 +40,7 @@ export function topicTemplateProblems(template: string): string[] {
   const unknown = placeholders(template).filter((n) => n !== "meter");
   if (unknown.length > 0) problems.push(`only {{meter}} can be used in a topic (found ${unknown.map((n) => `{{${n}}}`).join(", ")})`);
   const sample = renderTopic(template, "meter");
-  if (/[+#\u0000]/.test(sample)) problems.push("must not contain the wildcards + or #");
+  if (/[+#]/.test(sample)) problems.push("must not contain the wildcards + or #");
   else if (sample.split("/").some((level, i, all) => level === "" && !(i === 0 && all.length > 1))) problems.push("must not have an empty level (//) or end with /");
   return problems;
 }
