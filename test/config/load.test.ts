@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findBridge } from "../../src/bridges/registry.js";
+import { bridgeDefinitions, findBridge } from "../../src/bridges/registry.js";
 import {
   checkConfigFile,
   ConfigError,
@@ -12,6 +12,9 @@ import {
   parseConfig,
   type ConfigProblem,
 } from "../../src/config/index.js";
+
+/** The vendors this version supports, as messages list them. */
+const SUPPORTED = bridgeDefinitions.map((b) => b.type).join(", ");
 
 const MINIMAL = ["sources:", "  - id: home", "    type: mybenext", "    username: u", "    password: p", ""].join("\n");
 
@@ -135,21 +138,21 @@ describe("error messages", () => {
 
   it("unknown type lists the supported ones", () => {
     expect(problems(["sources:", "  - id: a", "    type: mybenxt", "    foo: 1"].join("\n"))).toEqual([
-      'sources[0].type: must be one of mybenext (got "mybenxt"); did you mean "mybenext"?',
+      `sources[0].type: must be one of ${SUPPORTED} (got "mybenxt"); did you mean "mybenext"?`,
     ]);
-    expect(problems(["sources:", "  - id: a", "    type: 42"].join("\n"))).toEqual(["sources[0].type: must be one of mybenext (got \"42\")"]);
+    expect(problems(["sources:", "  - id: a", "    type: 42"].join("\n"))).toEqual([`sources[0].type: must be one of ${SUPPORTED} (got "42")`]);
   });
 
   it("a planned vendor is not supported by this version", () => {
     expect(problems(["sources:", "  - id: a", "    type: belimo", "    client_secret: s"].join("\n"))).toEqual([
-      'sources[0].type: "belimo" is not supported by this version (supported: mybenext)',
+      `sources[0].type: "belimo" is not supported by this version (supported: ${SUPPORTED})`,
     ]);
   });
 
   it("missing type and id", () => {
     expect(problems(["sources:", "  - username: u"].join("\n"))).toEqual([
       "sources[0].id: is required",
-      "sources[0].type: is required (one of: mybenext)",
+      `sources[0].type: is required (one of: ${SUPPORTED})`,
     ]);
   });
 
@@ -306,9 +309,9 @@ describe("error messages", () => {
         line: 10,
       },
       { path: "sources[0].usrname", message: 'unknown key (did you mean "username"?)', line: 11 },
-      { path: "sources[1].type", message: 'must be one of mybenext (got "mybenxt"); did you mean "mybenext"?', line: 13 },
+      { path: "sources[1].type", message: `must be one of ${SUPPORTED} (got "mybenxt"); did you mean "mybenext"?`, line: 13 },
       { path: "sources[2].id", message: '"b" is used twice (first at sources[1]); ids must be unique', line: 14 },
-      { path: "sources[2].type", message: '"belimo" is not supported by this version (supported: mybenext)', line: 15 },
+      { path: "sources[2].type", message: `"belimo" is not supported by this version (supported: ${SUPPORTED})`, line: 15 },
       { path: "sources[3].apikey", message: "environment variable APIKEY is not set", line: 18 },
       { path: "sources[3].timeout", message: "must be more than 0 (got 0)", line: 19 },
     ];

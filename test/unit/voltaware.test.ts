@@ -1,6 +1,7 @@
 /**
  * Voltaware: the pure parts of the bridge. Answers are the seed's examples (voltaware-api.txt).
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseConfig, redactConfig, secretEntries } from "../../src/config/index.js";
 import { deviceConfig, discoveryTopic } from "../../src/discovery/payload.js";
@@ -346,6 +347,19 @@ describe("Voltaware config", () => {
     ]);
     expect(errors(events('{"p": {{power}}}', "p/{{meter}}", "[{ name: power }]"))).toEqual(["sources[0].events.meters[0].values[0]: needs either source, device and entity, or topic"]);
     expect(errors('events:\n  topic: "t/{{meter}}"\n  meters: []')).toEqual(["sources[0].events.meters: must have at least 1 entry"]);
+  });
+
+  it("accepts the commented example of config.example.yaml once it is uncommented", () => {
+    const example = readFileSync(new URL("../../config.example.yaml", import.meta.url), "utf8").split("\n");
+    const start = example.findIndex((l) => l.trim() === "# - id: meter");
+    const block = example.slice(start).map((l) => l.replace(/^ {2}# ?/, "  "));
+    const env = { VOLTAWARE_CLIENT_ID: "id", VOLTAWARE_CLIENT_SECRET: "secret", VOLTAWARE_MQTT_USERNAME: "u", VOLTAWARE_MQTT_PASSWORD: "p" };
+    const { config, errors } = parseConfig(["sources:", ...block].join("\n"), env);
+    expect(errors).toEqual([]);
+    const opts = voltawareOptions(config!.sources[0]!);
+    expect(opts.metadata[0]?.appliances?.map((a) => a.key)).toEqual(["AC", "ELECTRIC_BOILER", "GAS_HEATING", "ELECTRIC_VEHICLE", "TUMBLE_DRYER", "OTHER"]);
+    expect(opts.metadata[0]?.appliances?.[1]).toMatchObject({ coupled_with_solar_thermal_system: "NO" });
+    expect(opts.events?.meters[0]?.values.map((v) => v.name)).toEqual(["power", "indoor_temperature", "energy"]);
   });
 
   it("treats the broker password and client secret as secrets, nested or not", () => {
