@@ -32,6 +32,7 @@ export const demoSources: Array<() => Promise<DemoSource>> = [
         client_id: "demo-client",
         client_secret: "demo-secret",
         interval: "30s",
+        rate_limit: 20,
         retry_interval: "20s",
         metadata: [
           {

@@ -264,6 +264,17 @@ describe("Voltaware end to end (simulator, aedes, daemon)", () => {
     await rec.waitFor("cloud2mqtt/bridge/info", (p) => JSON.parse(p).sources.find((s: Json) => s.id === "meter")?.last_error === null, 30_000, Date.now());
   });
 
+  it("follows a sensor's connection, and clears the device of a sensor that leaves the account", async () => {
+    const since = Date.now();
+    sim.setConnectionState("0001", "disconnected");
+    expect((await rec.waitFor(`${BASE}/sensor_0001/connectivity`, (p) => p === "OFF", 10_000, since)).payload).toBe("OFF");
+    sim.setConnectionState("0001", "connected");
+    await rec.waitFor(`${BASE}/sensor_0001/connectivity`, (p) => p === "ON", 10_000, since);
+    sim.removeSensor("0002");
+    await rec.waitFor(cfgTopic("sensor_0002"), (p) => p === "", 10_000, since);
+    expect(rec.messages.filter((m) => m.at >= since && m.topic.startsWith(`${BASE}/sensor_0002/`)).every((m) => m.payload === "")).toBe(true);
+  });
+
   it("refuses writes to its read-only entities", async () => {
     const since = Date.now();
     await rec.publish(`${BASE}/sensor_0001/firmware/set`, "1");

@@ -86,6 +86,8 @@ describe("Voltaware client", () => {
     }
     const { client } = await setup();
     expect(await client.sensor("0001")).toMatchObject({ id: "0001", connectionState: "connected", firmware: "112356", locale: { timeZone: "Europe/Berlin" } });
+    // A sensor gone between the list and its details is skipped, not an error.
+    expect(await client.sensor("9999")).toBeUndefined();
   });
 
   it("names the request and what was expected when a body is malformed", async () => {

@@ -77,6 +77,7 @@ export class VoltawareBridge implements Bridge {
   private results: Record<string, StoredResults>;
   private metadata: Record<string, StoredMetadata>;
   private listed: Set<string> | undefined;
+  private readonly saved = new Map<string, string>();
   private readonly publisher: EventsPublisher | undefined;
   private readonly feeds: EventFeeds | undefined;
 
@@ -110,15 +111,16 @@ export class VoltawareBridge implements Bridge {
   }
 
   async poll(): Promise<PollResult> {
-    const ids = await this.client.sensors();
-    const infos = await Promise.all(ids.map((id) => this.client.sensor(id)));
+    const listed = await this.client.sensors();
+    const infos = (await Promise.all(listed.map((id) => this.client.sensor(id)))).filter((i): i is SensorInfo => i !== undefined);
+    const ids = infos.map((i) => i.id);
     const now = new Date();
     const newlyListed = this.listed === undefined ? [] : ids.filter((id) => !this.listed?.has(id));
     this.listed = new Set(ids);
     await this.syncMetadata(new Set(ids), newlyListed, now.getTime());
     await Promise.all(ids.map((id) => this.readResults(id, now)));
     for (const id of Object.keys(this.results)) if (!this.listed.has(id)) delete this.results[id];
-    this.state.set("results", this.results);
+    this.save("results", this.results);
     return this.model(infos);
   }
 
@@ -170,6 +172,8 @@ export class VoltawareBridge implements Bridge {
   // Metadata
 
   private async syncMetadata(listed: Set<string>, newlyListed: string[], now: number): Promise<void> {
+    const configured = new Set(this.opts.metadata.map((m) => m.sensor));
+    for (const id of Object.keys(this.metadata)) if (!configured.has(id)) delete this.metadata[id];
     for (const entry of this.opts.metadata) {
       const id = entry.sensor;
       const config = canonical(entry);
@@ -190,7 +194,15 @@ export class VoltawareBridge implements Bridge {
       }
       await this.syncSensor(entry, config, now);
     }
-    this.state.set("metadata", this.metadata);
+    this.save("metadata", this.metadata);
+  }
+
+  /** Writes a part of the persistent state when it changed (the state file is rewritten whole). */
+  private save(key: string, value: unknown): void {
+    const text = JSON.stringify(value);
+    if (this.saved.get(key) === text) return;
+    this.saved.set(key, text);
+    this.state.set(key, value);
   }
 
   private async syncSensor(entry: MetadataEntry, config: string, now: number): Promise<void> {
@@ -245,7 +257,7 @@ export class VoltawareBridge implements Bridge {
     }
     if (this.publisher && this.opts.events) {
       const s = this.publisher.snapshot();
-      this.state.set("events", { sent: s.sent, refused: s.refused });
+      this.save("events", { sent: s.sent, refused: s.refused });
       const key = "events";
       devices.push({
         key,

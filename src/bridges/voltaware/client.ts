@@ -53,9 +53,15 @@ export class VoltawareClient {
     return parseSensorList("GET /sensors", response.body);
   }
 
-  async sensor(id: string): Promise<SensorInfo> {
+  /** A sensor's details; undefined when it is gone (404) between the list and this request. */
+  async sensor(id: string): Promise<SensorInfo | undefined> {
     const what = `GET /sensors/${id}`;
-    return parseSensor(id, what, await this.getJson(`sensors/${encodeURIComponent(id)}`, what));
+    try {
+      return parseSensor(id, what, await this.getJson(`sensors/${encodeURIComponent(id)}`, what));
+    } catch (error) {
+      if (error instanceof HTTPError && error.response.statusCode === 404) return undefined;
+      throw error;
+    }
   }
 
   /** A result (disaggregation, report, cycles); undefined on 404, which the seed says means "not there (yet)". */

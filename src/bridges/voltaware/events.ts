@@ -208,6 +208,7 @@ export class EventFeeds {
   private readonly lastEventAt = new Map<string, number>();
   private readonly warned = new Set<string>();
   private stopReadings: (() => void) | undefined;
+  private stopped = false;
 
   constructor(
     private readonly meters: readonly MeterConfig[],
@@ -248,12 +249,15 @@ export class EventFeeds {
   }
 
   stop(): void {
+    this.stopped = true;
     this.stopReadings?.();
     this.stopReadings = undefined;
   }
 
   /** One value arrived; the meter's first value makes an event. */
   take(binding: Binding, raw: Reading["value"], at: number): void {
+    // Local subscriptions last as long as the daemon's connection; a stopped bridge takes nothing.
+    if (this.stopped) return;
     const { meter, value } = binding;
     const number = toNumber(raw, value.path);
     if (number === undefined) {

@@ -69,6 +69,8 @@ export interface VoltawareSimulator {
   recordEvent(meter: string, at?: number): void;
   sensor(id: string): SimSensor | undefined;
   setConnectionState(id: string, state: SimSensor["connectionState"]): void;
+  /** The sensor leaves the account: no longer listed, 404 from then on. */
+  removeSensor(id: string): void;
   metadata(id: string): SimMetadata | undefined;
   /** Tokens issued so far: full logins and refreshes. */
   tokenStats: { logins: number; refreshes: number };
@@ -127,6 +129,7 @@ export async function startVoltawareSimulator(options: VoltawareSimulatorOptions
       const sensor = world.sensors.get(id);
       if (sensor) sensor.connectionState = s;
     },
+    removeSensor: (id) => void world.sensors.delete(id),
     metadata: (id) => world.metadata.get(id),
     close() {
       closed ??= (async () => {
