@@ -10,7 +10,8 @@ import type { Bridge, BridgeContext, PollResult } from "../types.js";
 import { MeterNotRegisteredError, VoltawareClient } from "./client.js";
 import { checkVoltawareSource, voltawareOptions, type MetadataEntry, type VoltawareOptions } from "./config.js";
 import { EventQueue } from "./event-queue.js";
-import { EventFeeds, EventsPublisher, safeUrl } from "./events.js";
+import { EventFeeds, EventsPublisher } from "./events.js";
+import { safeUrl } from "../../mqtt/connection.js";
 import {
   parseCycles,
   parseDisaggregation,
@@ -97,7 +98,8 @@ export class VoltawareBridge implements Bridge {
       if (events.password) ctx.registerSecret(events.password);
       const queue = new EventQueue(join(ctx.dataDir, "events-queue.jsonl"), events.queueSize, ctx.logger);
       const counters = ctx.state.get<{ sent?: number; refused?: number }>("events") ?? {};
-      const clientId = events.clientId ?? `cloud2mqtt_${ctx.source.id}_${hostname().replace(/[^A-Za-z0-9_-]/g, "_")}`;
+      // Like mqtt.client_id's default (config/defaults.ts, which this module cannot import: a cycle), plus the source.
+      const clientId = events.clientId ?? `cloud2mqtt_${hostname().replace(/[^A-Za-z0-9_-]/g, "_")}_${ctx.source.id}`;
       this.publisher = new EventsPublisher(events, queue, ctx.logger, clientId, counters);
       try {
         this.publisher.start();

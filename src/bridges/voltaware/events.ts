@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import type { Reading } from "../../model/index.js";
+import { safeUrl } from "../../mqtt/connection.js";
 import type { ReadingFeed } from "../types.js";
 import type { EventsConfig, MeterConfig, ValueFeed } from "./config.js";
 import type { EventQueue, QueuedEvent } from "./event-queue.js";
@@ -318,15 +319,4 @@ export function toNumber(raw: Reading["value"], path?: string): number | null | 
 
 function round(value: number): number {
   return Math.round(value * 1e6) / 1e6;
-}
-
-export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    return u.toString().replace(/\/$/, "");
-  } catch {
-    return "the configured URL";
-  }
 }

@@ -200,7 +200,7 @@ const eventsSchema: JsonSchema = {
     },
     username: text("Broker user given by Voltaware"),
     password: { type: "string", description: "Broker password; use ${ENV_VAR}" },
-    client_id: { type: "string", minLength: 1, maxLength: 256, description: "MQTT client id (default cloud2mqtt_<source id>_<hostname>); keep it stable" },
+    client_id: { type: "string", minLength: 1, maxLength: 256, description: "MQTT client id (default cloud2mqtt_<hostname>_<source id>); keep it stable" },
     tls: {
       type: "object",
       additionalProperties: false,
