@@ -17,6 +17,8 @@ import { eventFields, renderPayload, renderTopic } from "./template.js";
 
 const MIN_RECONNECT_MS = 1_000;
 const MAX_RECONNECT_MS = 30_000;
+/** Pause before an event whose publish failed is sent again. */
+const RETRY_MS = 5_000;
 /** How long `close` waits for the event in flight to be acknowledged. */
 const CLOSE_WAIT_MS = 2_000;
 
@@ -152,8 +154,13 @@ export class EventsPublisher {
       if (this.inFlight !== event) return;
       this.inFlight = undefined;
       if (err) {
-        // The client gave up on it (it is closing): it stays first in the queue.
-        this.log.debug({ err: err.message, seq: event.seq }, "events: publish not acknowledged; it stays queued");
+        // The client gave up on it (closing, or the broker refused it): it stays first in the queue
+        // and is sent again after a pause; a reconnect sends it at once.
+        if (!this.closing) {
+          this.log.warn({ err: err.message, seq: event.seq }, "events: an event was not acknowledged; it stays queued and is sent again");
+          const retry = setTimeout(() => this.pump(), RETRY_MS);
+          retry.unref();
+        }
       } else {
         this.queue.ack(event.seq);
         this.stats.sent++;
