@@ -6,6 +6,7 @@ import { createHttpClient } from "../../src/http/client.js";
 import type { BridgeContext } from "../../src/bridges/types.js";
 import { UnexpectedResponseError } from "../../src/bridges/errors.js";
 import { MeterNotRegisteredError, VoltawareClient } from "../../src/bridges/voltaware/client.js";
+import { VoltawareBridge } from "../../src/bridges/voltaware/bridge.js";
 import { startVoltawareSimulator, type VoltawareSimulator, type VoltawareSimulatorOptions } from "../../src/simulators/voltaware/index.js";
 
 const sims: VoltawareSimulator[] = [];
@@ -110,5 +111,37 @@ describe("Voltaware client", () => {
     expect(await client.getMetadata("0002", "geolocation")).toEqual({ latitude: 1, longitude: 2 });
     const bad = await client.putMetadata("0002", "geolocation", { latitude: 100, longitude: 2 }).catch((e: unknown) => e);
     expect((bad as HTTPError).response.statusCode).toBe(400);
+  });
+
+  it("only reads outside the daemon (discover): no metadata written, no events connection", async () => {
+    const sim = await startVoltawareSimulator();
+    sims.push(sim);
+    const logger = pino({ level: "silent" });
+    const store = new Map<string, unknown>();
+    const source = {
+      id: "meter",
+      type: "voltaware",
+      enabled: true,
+      interval: 1000,
+      timeout: 5000,
+      base_url: sim.url,
+      client_id: "demo-client",
+      client_secret: "demo-secret",
+      rate_limit: 50,
+      metadata: [{ sensor: "0002", geolocation: { latitude: 1, longitude: 2 } }],
+      events: { url: "mqtt://127.0.0.1:9", topic: "t/{{meter}}", meters: [{ id: "1", values: [{ name: "power", topic: "p" }] }] },
+    };
+    const bridge = new VoltawareBridge({
+      source,
+      logger,
+      state: { get: <T>(k: string) => store.get(k) as T | undefined, set: (k, v) => void store.set(k, v), delete: (k) => void store.delete(k) },
+      http: (o) => createHttpClient({ ...o, sourceId: "meter", timeoutMs: 5000, logger }),
+      registerSecret: () => undefined,
+    });
+    const { devices } = await bridge.poll();
+    await bridge.close();
+    expect(devices.map((d) => d.key)).toEqual(["sensor_0001", "sensor_0002", "sensor_0003", "sensor_1001"]);
+    expect(devices.find((d) => d.key === "sensor_0002")?.entities.some((e) => e.key === "month_energy")).toBe(true);
+    expect(sim.requests.filter((r) => r.path.includes("/metadata/"))).toEqual([]);
   });
 });

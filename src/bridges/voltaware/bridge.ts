@@ -79,6 +79,8 @@ export class VoltawareBridge implements Bridge {
   private metadata: Record<string, StoredMetadata>;
   private listed: Set<string> | undefined;
   private readonly saved = new Map<string, string>();
+  /** Metadata writes and the events side belong to the daemon; `discover` only reads (it has no data_dir). */
+  private readonly inDaemon: boolean;
   private readonly publisher: EventsPublisher | undefined;
   private readonly feeds: EventFeeds | undefined;
 
@@ -91,9 +93,9 @@ export class VoltawareBridge implements Bridge {
     this.client = new VoltawareClient(ctx, { baseUrl: this.opts.baseUrl, clientId: this.opts.clientId, clientSecret: this.opts.clientSecret, rateLimit: this.opts.rateLimit });
     this.results = ctx.state.get<Record<string, StoredResults>>("results") ?? {};
     this.metadata = ctx.state.get<Record<string, StoredMetadata>>("metadata") ?? {};
+    this.inDaemon = ctx.dataDir !== undefined;
 
     const events = this.opts.events;
-    // The events side runs in the daemon only (it needs data_dir); `discover` leaves it alone.
     if (events && ctx.dataDir) {
       if (events.password) ctx.registerSecret(events.password);
       const queue = new EventQueue(join(ctx.dataDir, "events-queue.jsonl"), events.queueSize, ctx.logger);
@@ -119,7 +121,7 @@ export class VoltawareBridge implements Bridge {
     const now = new Date();
     const newlyListed = this.listed === undefined ? [] : ids.filter((id) => !this.listed?.has(id));
     this.listed = new Set(ids);
-    await this.syncMetadata(new Set(ids), newlyListed, now.getTime());
+    if (this.inDaemon) await this.syncMetadata(new Set(ids), newlyListed, now.getTime());
     await Promise.all(ids.map((id) => this.readResults(id, now)));
     for (const id of Object.keys(this.results)) if (!this.listed.has(id)) delete this.results[id];
     this.save("results", this.results);
