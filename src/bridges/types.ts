@@ -32,6 +32,30 @@ export interface BridgeContext {
   http(options: Omit<HttpClientOptions, "sourceId" | "timeoutMs" | "logger">): Got;
   /** Marks a runtime value (a token) as secret: it is scrubbed from every log line. */
   registerSecret(value: string): void;
+  /**
+   * The readings the daemon publishes, of every source (this one included), after each poll and
+   * each command; unchanged values come again with every poll. Absent outside the daemon
+   * (`discover`). Listeners must be quick and must not throw.
+   */
+  readings?: ReadingFeed;
+  /**
+   * Subscribes to a topic filter on the broker the daemon publishes to (a P1 meter's topic, say);
+   * the handler learns whether a message was retained. Absent outside the daemon.
+   */
+  subscribeLocal?(filter: string, handler: (topic: string, payload: Buffer, retained: boolean) => void): void;
+  /** A folder for this source's own files (a queue, say), in data_dir; created on first use. Absent outside the daemon. */
+  dataDir?: string;
+}
+
+export interface ReadingFeed {
+  /** Calls the listener with every reading published from now on; returns a function that stops it. */
+  onReading(listener: (source: string, reading: Reading) => void): () => void;
+}
+
+/** A problem in a source's vendor keys that the JSON schema cannot express; `path` is relative to the source. */
+export interface SourceCheckProblem {
+  path: Array<string | number>;
+  message: string;
 }
 
 export interface BridgeDefinition {
@@ -45,7 +69,13 @@ export interface BridgeDefinition {
   defaults: Record<string, unknown>;
   /** Default poll interval, ms. */
   defaultInterval: number;
-  /** Vendor keys holding secrets, scrubbed from logs and never published. */
+  /** Vendor keys holding secrets, scrubbed from logs and never published; `a.b` names a nested key. */
   secretKeys: string[];
+  /**
+   * Rules across keys that the schema cannot say (a list as long as a count, a template that must
+   * render valid JSON). Runs at config load once the schema passed (vendor defaults applied,
+   * durations still as written), so `validate` reports them.
+   */
+  check?(source: Record<string, unknown>): SourceCheckProblem[];
   create(ctx: BridgeContext): Bridge;
 }

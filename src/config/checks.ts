@@ -1,4 +1,5 @@
 import { accessSync, constants, statSync } from "node:fs";
+import { findBridge } from "../bridges/registry.js";
 import { resolve } from "node:path";
 import { formatDuration, parseDuration } from "./duration.js";
 import type { ConfigProblem } from "./problems.js";
@@ -29,6 +30,14 @@ export function checkDuplicateIds(data: unknown): ConfigProblem[] {
     });
   }
   return problems;
+}
+
+/** The rules of each vendor that its schema cannot express; only meaningful once the schema passed. */
+export function checkVendorRules(data: unknown): ConfigProblem[] {
+  return rawSources(data).flatMap(({ index, source }) => {
+    const definition = typeof source.type === "string" ? findBridge(source.type) : undefined;
+    return (definition?.check?.(source) ?? []).map((p) => ({ path: formatPath(["sources", index, ...p.path]), message: p.message }));
+  });
 }
 
 /** Syntax is the schema's job; this adds what it cannot say: the floor of the poll interval. */

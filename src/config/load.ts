@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument, type YAMLError } from "yaml";
-import { checkDuplicateIds, checkDurations, checkTlsFiles, mqttWarnings } from "./checks.js";
+import { checkDuplicateIds, checkDurations, checkTlsFiles, checkVendorRules, mqttWarnings } from "./checks.js";
 import { applyDefaults, applyVendorDefaults, dropEmptySections } from "./defaults.js";
 import { substituteEnv } from "./env.js";
 import { locateLine } from "./locate.js";
@@ -54,7 +54,8 @@ function parse(text: string, env: NodeJS.ProcessEnv, origin?: string): ParseOutc
   const envPaths = substituted.problems.map((p) => p.path);
   const shapeProblems = validateConfigShape(data);
   const shapePaths = new Set(shapeProblems.map((p) => p.path));
-  const checkProblems = [...checkDuplicateIds(data), ...checkDurations(data), ...checkTlsFiles(data, baseDir)].filter(
+  const vendorProblems = shapeProblems.length === 0 ? checkVendorRules(data) : [];
+  const checkProblems = [...checkDuplicateIds(data), ...checkDurations(data), ...checkTlsFiles(data, baseDir), ...vendorProblems].filter(
     (p) => !shapePaths.has(p.path),
   );
   // A missing variable's empty stand-in would also fail the schema: one message per cause is enough.

@@ -7,7 +7,7 @@ import { closest } from "./suggest.js";
 import { formatPath, pointerToSegments, type PathSegment } from "./yaml-path.js";
 
 /** Values of these keys never appear in messages: validation output ends up in logs. */
-const SECRET_KEYS = new Set(["password", ...bridgeDefinitions.flatMap((b) => b.secretKeys)]);
+const SECRET_KEYS = new Set(["password", ...bridgeDefinitions.flatMap((b) => b.secretKeys.map((k) => k.split(".").pop() ?? k))]);
 
 function param(error: ErrorObject, name: string): unknown {
   return (error.params as Record<string, unknown>)[name];

@@ -34,7 +34,7 @@ export function secretEntries(config: Config): SecretEntry[] {
   for (const value of urlPasswords(config.mqtt.url)) add("mqtt.url", value);
   add("broker.password", config.broker.password);
   config.sources.forEach((source, index) => {
-    for (const key of findBridge(source.type)?.secretKeys ?? []) add(formatPath(["sources", index, key]), source[key]);
+    for (const key of findBridge(source.type)?.secretKeys ?? []) add(formatPath(["sources", index, ...key.split(".")]), nested(source, key));
   });
   return entries;
 }
@@ -56,8 +56,22 @@ export function redactConfig(config: Config): Config {
   }
   for (const source of copy.sources) {
     for (const key of findBridge(source.type)?.secretKeys ?? []) {
-      if (source[key] !== undefined) source[key] = REDACTED;
+      const parts = key.split(".");
+      const last = parts.pop() as string;
+      const holder = parts.length === 0 ? source : nested(source, parts.join("."));
+      if (isObject(holder) && holder[last] !== undefined) holder[last] = REDACTED;
     }
   }
   return copy;
+}
+
+/** A secret key may name a nested value: `events.password`. */
+function nested(source: Record<string, unknown>, path: string): unknown {
+  let node: unknown = source;
+  for (const part of path.split(".")) node = isObject(node) ? node[part] : undefined;
+  return node;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../config/types.js";
 import { findBridge } from "../bridges/registry.js";
@@ -36,6 +37,8 @@ export class Daemon implements SourceSink {
   private readonly log: Logger;
   private birthTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** Bridges that take readings of other sources (BridgeContext.readings). */
+  private readonly readingListeners = new Set<(source: string, reading: Reading) => void>();
 
   constructor(private readonly opts: DaemonOptions) {
     this.log = opts.logger;
@@ -83,6 +86,21 @@ export class Daemon implements SourceSink {
         state: this.store.scope(`source:${source.id}`),
         http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, logger }),
         registerSecret: (v) => this.opts.scrubber.add(v),
+        readings: {
+          onReading: (listener) => {
+            this.readingListeners.add(listener);
+            return () => this.readingListeners.delete(listener);
+          },
+        },
+        subscribeLocal: (filter, handler) =>
+          this.conn.subscribe(filter, (topic, payload, retained) => {
+            try {
+              handler(topic, payload, retained);
+            } catch (error) {
+              logger.warn({ topic, err: error instanceof Error ? error.message : String(error) }, "handling a local MQTT message failed");
+            }
+          }),
+        dataDir: join(config.data_dir, "sources", source.id),
       });
       this.runners.set(source.id, new SourceRunner(source, bridge, this, logger));
     }
@@ -150,6 +168,7 @@ export class Daemon implements SourceSink {
     for (const r of readings) {
       this.conn.publishRetained(this.topics.state({ source, device: r.device, entity: r.entity, field: r.field }), formatValue(entityOf(r.device, r.entity), r.value));
     }
+    this.emitReadings(source, readings);
   }
 
   availability(source: string, online: boolean): void {
@@ -166,6 +185,20 @@ export class Daemon implements SourceSink {
     for (const r of readings) {
       const entity = runner?.lookup(r.device, r.entity)?.entity;
       this.conn.publishRetained(this.topics.state({ source, device: r.device, entity: r.entity, field: r.field }), formatValue(entity, r.value));
+    }
+    this.emitReadings(source, readings);
+  }
+
+  /** Hands published readings to the bridges that asked for them; a failing listener is logged, never fatal. */
+  private emitReadings(source: string, readings: Reading[]): void {
+    for (const listener of this.readingListeners) {
+      for (const reading of readings) {
+        try {
+          listener(source, reading);
+        } catch (error) {
+          this.log.warn({ source, err: error instanceof Error ? error.message : String(error) }, "a reading listener failed");
+        }
+      }
     }
   }
 

@@ -191,7 +191,8 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
-function safeUrl(url: string): string {
+/** A broker URL without the credentials it may carry, for logs. */
+export function safeUrl(url: string): string {
   try {
     const u = new URL(url);
     u.username = "";

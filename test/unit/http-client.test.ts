@@ -72,6 +72,19 @@ describe("the HTTP client factory (against a local server)", () => {
     expect(seen).toHaveLength(2);
   });
 
+  it("frees the rate limiter's slot when the login fails with an HTTP error of the token request", async () => {
+    // The token endpoint answers 500 until `loginWorks`; each failed login must not keep a slot.
+    let loginWorks = false;
+    handler = (req, res) => (req.url === "/token" ? (loginWorks ? res.end('{"t":"ok"}') : res.writeHead(500).end('{"error":"down"}')) : res.end('{"ok":4}'));
+    const tokens = client();
+    const auth: AuthProvider = { headers: async () => ({ authorization: `Bearer ${(await tokens.post("token").json<{ t: string }>()).t}` }), invalidate: () => undefined };
+    const api = client({ auth, rateLimit: { perSecond: 100, concurrency: 1 } });
+    for (let i = 0; i < 3; i++) expect(describeHttpError(await api.get("x").catch((e: unknown) => e))).toMatch(/HTTP 500 from POST .*\/token: down/);
+    loginWorks = true;
+    const answer = await Promise.race([api.get("x").json<{ ok: number }>(), new Promise((resolve) => setTimeout(() => resolve("stuck"), 2_000))]);
+    expect(answer).toEqual({ ok: 4 });
+  });
+
   it("names a timeout and keeps query strings (API keys) out of messages", async () => {
     handler = () => undefined; // never answers
     const error = await client({ timeoutMs: 200, retries: 0 }).get("x", { searchParams: { apikey: "s3cret-key" } }).catch((e: unknown) => e);

@@ -1,0 +1,329 @@
+/**
+ * Smart-meter events to Voltaware's MQTT broker. Values come from readings of other sources or
+ * from topics of the local broker (EventFeeds); each reading of a meter's first value makes one
+ * event, rendered from the templates and put in the on-disk queue (EventQueue). The publisher
+ * sends the queue in order, one event at a time with QoS 2 over MQTT 3.1.1, and removes an event
+ * only once the broker has acknowledged it (PUBCOMP).
+ */
+import { readFileSync } from "node:fs";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { Logger } from "pino";
+import type { Reading } from "../../model/index.js";
+import { safeUrl } from "../../mqtt/connection.js";
+import type { ReadingFeed } from "../types.js";
+import type { EventsConfig, MeterConfig, ValueFeed } from "./config.js";
+import type { EventQueue, QueuedEvent } from "./event-queue.js";
+import { eventFields, renderPayload, renderTopic } from "./template.js";
+
+const MIN_RECONNECT_MS = 1_000;
+const MAX_RECONNECT_MS = 30_000;
+/** Pause before an event whose publish failed is sent again. */
+const RETRY_MS = 5_000;
+/** How long `close` waits for the event in flight to be acknowledged. */
+const CLOSE_WAIT_MS = 2_000;
+
+export interface EventsStats {
+  connected: boolean;
+  queued: number;
+  sent: number;
+  /** Events refused because the queue was full. */
+  refused: number;
+  lastSentAt: string | null;
+  lastError: string | null;
+}
+
+export class EventsPublisher {
+  private client: MqttClient | undefined;
+  private inFlight: QueuedEvent | undefined;
+  private inFlightDone: (() => void) | undefined;
+  private closing = false;
+  private reconnectDelay = MIN_RECONNECT_MS;
+  private connectedOnce = false;
+  private errorLogged = false;
+  private fullWarned = false;
+  readonly stats: Omit<EventsStats, "connected" | "queued">;
+
+  constructor(
+    private readonly cfg: EventsConfig,
+    private readonly queue: EventQueue,
+    private readonly log: Logger,
+    private readonly clientId: string,
+    counters: { sent?: number; refused?: number } = {},
+  ) {
+    this.stats = { sent: counters.sent ?? 0, refused: counters.refused ?? 0, lastSentAt: null, lastError: null };
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  snapshot(): EventsStats {
+    return { ...this.stats, connected: this.connected, queued: this.queue.size };
+  }
+
+  /** Connects to Voltaware's broker; TLS files are read here, so a missing one fails at start. */
+  start(): void {
+    const url = this.cfg.url;
+    if (!/^(mqtts|wss):/.test(url)) this.log.warn({ broker: safeUrl(url) }, "events: Voltaware requires TLS (mqtts://); this broker URL has none");
+    const options: IClientOptions = {
+      clientId: this.clientId,
+      protocolVersion: 4,
+      // A session that survives our reconnects lets the broker finish QoS 2 exchanges exactly once.
+      clean: false,
+      keepalive: 60,
+      reconnectPeriod: MIN_RECONNECT_MS,
+      connectTimeout: 15_000,
+      username: this.cfg.username,
+      password: this.cfg.password,
+    };
+    const tls = this.cfg.tls;
+    if (tls) {
+      const read = (key: "ca" | "cert" | "key"): Buffer | undefined => {
+        const file = tls[key];
+        if (file === undefined) return undefined;
+        try {
+          return readFileSync(file);
+        } catch (error) {
+          throw new Error(`events.tls.${key}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+        }
+      };
+      options.ca = read("ca");
+      options.cert = read("cert");
+      options.key = read("key");
+      options.rejectUnauthorized = tls.reject_unauthorized ?? true;
+    }
+    const client = mqtt.connect(url, options);
+    this.client = client;
+    client.on("connect", () => {
+      this.reconnectDelay = MIN_RECONNECT_MS;
+      client.options.reconnectPeriod = MIN_RECONNECT_MS;
+      this.errorLogged = false;
+      this.stats.lastError = null;
+      this.log.info({ broker: safeUrl(url), waiting: this.queue.size }, this.connectedOnce ? "events: reconnected to Voltaware's broker" : "events: connected to Voltaware's broker");
+      this.connectedOnce = true;
+      this.pump();
+    });
+    client.on("close", () => {
+      if (this.closing) return;
+      client.options.reconnectPeriod = this.reconnectDelay;
+      if (!this.errorLogged) {
+        this.log.warn({ broker: safeUrl(url), retryInMs: this.reconnectDelay, waiting: this.queue.size }, "events: no connection to Voltaware's broker; events wait on disk");
+        this.errorLogged = true;
+      }
+      this.reconnectDelay = Math.min(this.reconnectDelay * 2, MAX_RECONNECT_MS);
+    });
+    client.on("error", (err: Error & { code?: number | string }) => {
+      this.stats.lastError = err.message;
+      const refused = err.code === 4 || err.code === 5;
+      if (refused) this.log.error({ broker: safeUrl(url), err: err.message }, "events: Voltaware's broker refused the login (check events.username / password or the client certificate)");
+      else this.log.debug({ err: err.message }, "events: MQTT error");
+    });
+  }
+
+  /** Renders an event and queues it (on disk before this returns); false when the queue is full. */
+  accept(meter: string, values: Readonly<Record<string, number | null>>, at: number): boolean {
+    const topic = renderTopic(this.cfg.topic, meter);
+    const payload = renderPayload(this.cfg.payload, eventFields(meter, at, values));
+    const event = this.queue.push(topic, payload, at);
+    if (!event) {
+      this.stats.refused++;
+      if (!this.fullWarned) {
+        this.fullWarned = true;
+        this.log.warn(
+          { capacity: this.queue.capacity, broker: safeUrl(this.cfg.url) },
+          "events: the queue is full; new events are refused (none already queued is dropped) until Voltaware's broker takes them; raise events.queue_size to keep more",
+        );
+      }
+      return false;
+    }
+    if (this.fullWarned && this.queue.size < this.queue.capacity * 0.9) this.fullWarned = false;
+    this.pump();
+    return true;
+  }
+
+  /** Sends the oldest waiting event unless one is in flight; the next follows its acknowledgement. */
+  private pump(): void {
+    const client = this.client;
+    if (this.closing || this.inFlight || !client?.connected) return;
+    const event = this.queue.peek();
+    if (!event) return;
+    this.inFlight = event;
+    // mqtt.js keeps an unacknowledged QoS 1/2 publish and sends it again after a reconnect; the
+    // callback comes once the broker has acknowledged it (PUBCOMP for QoS 2).
+    client.publish(event.topic, event.payload, { qos: this.cfg.qos, retain: false }, (err) => {
+      if (this.inFlight !== event) return;
+      this.inFlight = undefined;
+      if (err) {
+        // The client gave up on it (closing, or the broker refused it): it stays first in the queue
+        // and is sent again after a pause; a reconnect sends it at once.
+        if (!this.closing) {
+          this.log.warn({ err: err.message, seq: event.seq }, "events: an event was not acknowledged; it stays queued and is sent again");
+          const retry = setTimeout(() => this.pump(), RETRY_MS);
+          retry.unref();
+        }
+      } else {
+        this.queue.ack(event.seq);
+        this.stats.sent++;
+        this.stats.lastSentAt = new Date().toISOString();
+        if (this.fullWarned && this.queue.size < this.queue.capacity * 0.9) {
+          this.fullWarned = false;
+          this.log.info({ waiting: this.queue.size }, "events: the queue has room again");
+        }
+      }
+      const done = this.inFlightDone;
+      this.inFlightDone = undefined;
+      done?.();
+      if (!err) setImmediate(() => this.pump());
+    });
+  }
+
+  /** Waits a little for the event in flight, then disconnects; what is not acknowledged stays queued. */
+  async close(): Promise<void> {
+    if (this.inFlight && this.client?.connected) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+        this.inFlightDone = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.closing = true;
+    const client = this.client;
+    if (client) await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    this.queue.close();
+  }
+}
+
+/** Where a value of an event comes from, and the meter it belongs to. */
+interface Binding {
+  meter: MeterConfig;
+  value: ValueFeed;
+}
+
+export interface FeedContext {
+  readings?: ReadingFeed;
+  subscribeLocal?(filter: string, handler: (topic: string, payload: Buffer, retained: boolean) => void): void;
+}
+
+/**
+ * Gathers each meter's values from readings of other sources and local topics and asks the
+ * publisher for an event at each reading of the meter's first value, once all its values are
+ * known (and no sooner than `min_interval` after the last).
+ */
+export class EventFeeds {
+  private readonly latest = new Map<string, Map<string, number | null>>();
+  private readonly lastEventAt = new Map<string, number>();
+  private readonly warned = new Set<string>();
+  private stopReadings: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly meters: readonly MeterConfig[],
+    private readonly publisher: Pick<EventsPublisher, "accept">,
+    private readonly log: Logger,
+  ) {
+    for (const m of meters) this.latest.set(m.id, new Map());
+  }
+
+  start(ctx: FeedContext): void {
+    const byEntity = new Map<string, Binding[]>();
+    const byTopic = new Map<string, Binding[]>();
+    for (const meter of this.meters) {
+      for (const value of meter.values) {
+        const [index, key] = value.topic !== undefined ? [byTopic, value.topic] : [byEntity, entityKey(value.source, value.device, value.entity, value.field)];
+        index.set(key, [...(index.get(key) ?? []), { meter, value }]);
+      }
+    }
+    if (byEntity.size > 0) {
+      if (!ctx.readings) this.log.warn("events: values from other sources' entities are not available here");
+      this.stopReadings = ctx.readings?.onReading((source, reading) => {
+        const bindings = byEntity.get(entityKey(source, reading.device, reading.entity, reading.field));
+        if (bindings) for (const b of bindings) this.take(b, reading.value, Date.now());
+      });
+    }
+    for (const [topic, bindings] of byTopic) {
+      if (!ctx.subscribeLocal) {
+        this.log.warn({ topic }, "events: local topics are not available here");
+        continue;
+      }
+      ctx.subscribeLocal(topic, (_topic, payload, retained) => {
+        // A retained message is an old value: it makes no event now.
+        if (retained) return;
+        const text = payload.toString("utf8");
+        for (const b of bindings) this.take(b, text, Date.now());
+      });
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.stopReadings?.();
+    this.stopReadings = undefined;
+  }
+
+  /** One value arrived; the meter's first value makes an event. */
+  take(binding: Binding, raw: Reading["value"], at: number): void {
+    // Local subscriptions last as long as the daemon's connection; a stopped bridge takes nothing.
+    if (this.stopped) return;
+    const { meter, value } = binding;
+    const number = toNumber(raw, value.path);
+    if (number === undefined) {
+      this.warnOnce(`${meter.id}/${value.name}`, { meter: meter.id, value: value.name }, "events: a value is not a number; it is left out");
+      return;
+    }
+    const scaled = number === null ? null : round(number * (value.scale ?? 1));
+    const values = this.latest.get(meter.id) as Map<string, number | null>;
+    values.set(value.name, scaled);
+    if (value !== meter.values[0] || scaled === null) return;
+    const missing = meter.values.filter((v) => !values.has(v.name)).map((v) => v.name);
+    if (missing.length > 0) {
+      this.warnOnce(`${meter.id}/missing`, { meter: meter.id, missing }, "events: waiting for a first value of each before sending events", "info");
+      return;
+    }
+    const last = this.lastEventAt.get(meter.id);
+    if (last !== undefined && at - last < meter.minIntervalMs) return;
+    this.lastEventAt.set(meter.id, at);
+    this.publisher.accept(meter.id, Object.fromEntries(meter.values.map((v) => [v.name, values.get(v.name) ?? null])), at);
+  }
+
+  private warnOnce(key: string, details: Record<string, unknown>, message: string, level: "warn" | "info" = "warn"): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.log[level](details, message);
+  }
+}
+
+function entityKey(source?: string, device?: string, entity?: string, field?: string): string {
+  return `${source ?? ""}\u0000${device ?? ""}\u0000${entity ?? ""}\u0000${field ?? ""}`;
+}
+
+/**
+ * A reading or a payload as a number: numbers as they are, numeric text, ON/OFF-like booleans as
+ * 1/0, a JSON payload at `path`. null: known to be unknown; undefined: not a number at all.
+ */
+export function toNumber(raw: Reading["value"], path?: string): number | null | undefined {
+  let value: unknown = raw;
+  if (typeof value === "string") {
+    const text = value.trim();
+    if (path === undefined && text !== "" && Number.isFinite(Number(text))) return Number(text);
+    if (text === "None" || text === "") return null;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  }
+  if (path !== undefined) {
+    for (const part of path.split(".")) value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[part] : undefined;
+  }
+  if (value === null) return null;
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) return Number(value);
+  return undefined;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
