@@ -285,7 +285,7 @@ describe("error messages", () => {
       "  - id: b", //                  12
       "    type: mybenxt", //          13
       "  - id: b", //                  14
-      `    type: ${UNBUILT}`, //         15
+      "    type: zigbee", //           15
       "  - id: c", //                  16
       "    type: mybenext", //         17
       "    apikey: ${APIKEY}", //      18
@@ -313,7 +313,7 @@ describe("error messages", () => {
       { path: "sources[0].usrname", message: 'unknown key (did you mean "username"?)', line: 11 },
       { path: "sources[1].type", message: `must be one of ${SUPPORTED} (got "mybenxt"); did you mean "mybenext"?`, line: 13 },
       { path: "sources[2].id", message: '"b" is used twice (first at sources[1]); ids must be unique', line: 14 },
-      { path: "sources[2].type", message: `"${UNBUILT}" is not supported by this version (supported: ${SUPPORTED})`, line: 15 },
+      { path: "sources[2].type", message: `must be one of ${SUPPORTED} (got "zigbee")`, line: 15 },
       { path: "sources[3].apikey", message: "environment variable APIKEY is not set", line: 18 },
       { path: "sources[3].timeout", message: "must be more than 0 (got 0)", line: 19 },
     ];
