@@ -13,9 +13,12 @@ export class SecretScrubber {
     // Very short values would scrub ordinary words; no real credential is this short.
     if (!value || value.length < 4 || this.secrets.has(value)) return;
     this.secrets.add(value);
-    for (const variant of [encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]) {
+    // As written in a URL, in a form body (token requests: space is "+", "!" is escaped) and in JSON.
+    const variants = [encodeURIComponent(value), new URLSearchParams({ v: value }).toString().slice(2), JSON.stringify(value).slice(1, -1)];
+    for (const variant of variants) {
       if (variant !== value && variant.length >= 4) this.secrets.add(variant);
     }
+    if (this !== processSecrets) processSecrets.add(value);
     const alternatives = [...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp);
     this.pattern = new RegExp(alternatives.join("|"), "g");
   }
@@ -23,6 +26,18 @@ export class SecretScrubber {
   scrub(text: string): string {
     return this.pattern ? text.replace(this.pattern, "***") : text;
   }
+}
+
+/** Every secret any scrubber of this process was given, for `quote`. */
+const processSecrets = new SecretScrubber();
+
+/**
+ * At most `max` characters of text from elsewhere (a cloud's error body), for an error message.
+ * Known secrets are removed before the cut: a secret cut in two is no longer recognised by the
+ * scrubbing of log lines and MQTT payloads, and its first part would get through.
+ */
+export function quote(text: string, max: number): string {
+  return processSecrets.scrub(text).slice(0, max);
 }
 
 const REDACTED_KEYS = [

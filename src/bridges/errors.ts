@@ -1,3 +1,5 @@
+import { quote } from "../log.js";
+
 /** A vendor answered with a body of an unexpected shape: names the request and what was expected. */
 export class UnexpectedResponseError extends Error {
   constructor(what: string, expected: string, got: unknown) {
@@ -9,7 +11,7 @@ function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === "object") return `an object with keys ${Object.keys(value).slice(0, 5).join(", ") || "(none)"}`;
-  if (typeof value === "string") return `text ${JSON.stringify(value.slice(0, 60))}`;
+  if (typeof value === "string") return `text ${JSON.stringify(quote(value, 60))}`;
   return typeof value;
 }
 

@@ -13,15 +13,18 @@ export interface EnvResult<T> {
   problems: ConfigProblem[];
   /** Paths whose value came (at least partly) from the environment. */
   expanded: string[];
+  /** Paths where a `${VAR:-default}` fell back to its (non-empty) default, written in the file. */
+  defaulted: string[];
 }
 
 export function expandEnvString(
   text: string,
   env: NodeJS.ProcessEnv,
   path = "",
-): { value: string; problems: ConfigProblem[]; expanded: boolean } {
+): { value: string; problems: ConfigProblem[]; expanded: boolean; defaulted: boolean } {
   const problems: ConfigProblem[] = [];
   let expanded = false;
+  let defaulted = false;
   const value = text.replace(REFERENCE, (whole: string, body: string | undefined) => {
     if (whole === "$${") return "${";
     if (body === undefined) {
@@ -36,26 +39,33 @@ export function expandEnvString(
     }
     expanded = true;
     const current = env[name];
-    if (separator !== -1) return current === undefined || current === "" ? body.slice(separator + 2) : current;
+    if (separator !== -1) {
+      if (current !== undefined && current !== "") return current;
+      const fallback = body.slice(separator + 2);
+      if (fallback !== "") defaulted = true;
+      return fallback;
+    }
     if (current === undefined) {
       problems.push({ path, message: `environment variable ${name} is not set` });
       return "";
     }
     return current;
   });
-  return { value, problems, expanded };
+  return { value, problems, expanded, defaulted };
 }
 
 /** Expands references in every string of a parsed YAML value; returns a copy. */
 export function substituteEnv<T>(data: T, env: NodeJS.ProcessEnv): EnvResult<T> {
   const problems: ConfigProblem[] = [];
   const expanded: string[] = [];
+  const defaulted: string[] = [];
   const walk = (node: unknown, segments: PathSegment[]): unknown => {
     if (typeof node === "string") {
       const path = formatPath(segments);
       const result = expandEnvString(node, env, path);
       problems.push(...result.problems);
       if (result.expanded) expanded.push(path);
+      if (result.defaulted) defaulted.push(path);
       return result.value;
     }
     if (Array.isArray(node)) return node.map((item, index) => walk(item, [...segments, index]));
@@ -64,5 +74,5 @@ export function substituteEnv<T>(data: T, env: NodeJS.ProcessEnv): EnvResult<T> 
     }
     return node;
   };
-  return { value: walk(data, []) as T, problems, expanded };
+  return { value: walk(data, []) as T, problems, expanded, defaulted };
 }

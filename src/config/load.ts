@@ -67,10 +67,14 @@ function parse(text: string, env: NodeJS.ProcessEnv, origin?: string): ParseOutc
   if (errors.length > 0) return { errors, warnings, literalSecretPaths: [] };
 
   const config = applyDefaults(data as RawConfig, { baseDir });
-  const literalSecretPaths = secretEntries(config)
-    .map((e) => e.path)
-    .filter((path) => !substituted.expanded.includes(path));
-  return { config, errors: [], warnings: [...warnings, ...mqttWarnings(data)], literalSecretPaths };
+  const secretPaths = [...new Set(secretEntries(config).map((e) => e.path))];
+  // A `${VAR:-default}` that fell back put the default, a secret written in the file, in use.
+  const defaultedSecrets = secretPaths.filter((path) => substituted.defaulted.includes(path));
+  const literalSecretPaths = secretPaths.filter((path) => !substituted.expanded.includes(path) || defaultedSecrets.includes(path));
+  const defaultWarnings = defaultedSecrets.map(
+    (path) => `${path} uses the default of its \${VAR:-default}: that secret is written in the config file; set the variable, or remove the default`,
+  );
+  return { config, errors: [], warnings: [...warnings, ...mqttWarnings(data), ...defaultWarnings], literalSecretPaths };
 }
 
 /**

@@ -117,7 +117,9 @@ export class Daemon implements SourceSink {
           this.conn.clearRetained(topic);
           return;
         }
-        void router.handle(address, payload.toString("utf8")).then((result) => this.conn.publish(this.topics.result(address), JSON.stringify(result)));
+        void router
+          .handle(address, payload.toString("utf8"))
+          .then((result) => this.conn.publish(this.topics.result(address), this.opts.scrubber.scrub(JSON.stringify(result))));
       });
     }
     if (ha.enabled) {
@@ -129,7 +131,7 @@ export class Daemon implements SourceSink {
     if (config.health.enabled) {
       this.health = await startHealthServer(config.health.host, config.health.port, () => ({
         healthy: this.conn.connected,
-        body: { status: this.conn.connected ? "ok" : "mqtt disconnected", version: VERSION, sources: this.sourceStatuses() },
+        body: { status: this.conn.connected ? "ok" : "mqtt disconnected", version: VERSION, sources: this.scrubbedStatuses() },
       }));
     }
 
@@ -177,7 +179,12 @@ export class Daemon implements SourceSink {
 
   statusChanged(): void {
     if (this.stopping) return;
-    this.conn.publishRetained(this.topics.bridgeInfo, JSON.stringify({ version: VERSION, sources: this.sourceStatuses() }));
+    this.conn.publishRetained(this.topics.bridgeInfo, JSON.stringify({ version: VERSION, sources: this.scrubbedStatuses() }));
+  }
+
+  /** Errors quote the clouds, and some clouds quote the request back, credentials included. */
+  private scrubbedStatuses(): SourceRunner["status"][] {
+    return this.sourceStatuses().map((s) => (s.last_error === null ? s : { ...s, last_error: this.opts.scrubber.scrub(s.last_error) }));
   }
 
   private publishReadings(source: string, readings: Reading[]): void {

@@ -1,5 +1,6 @@
 import got, { HTTPError, RequestError, type Got, type Options } from "got";
 import type { Logger } from "pino";
+import { quote } from "../log.js";
 import { VERSION } from "../version.js";
 import { RateLimiter, type RateLimit } from "./rate-limiter.js";
 
@@ -137,11 +138,11 @@ function vendorMessage(body: unknown): string {
   try {
     const parsed = JSON.parse(text) as { error?: unknown; message?: unknown };
     const msg = parsed.error ?? parsed.message;
-    if (typeof msg === "string") return `: ${msg.slice(0, 200)}`;
+    if (typeof msg === "string") return `: ${quote(msg, 200)}`;
   } catch {
     // not JSON: quote the start of it
   }
-  return `: ${text.slice(0, 120).replace(/\s+/g, " ")}`;
+  return `: ${quote(text, 120).replace(/\s+/g, " ")}`;
 }
 
 /** Query strings can carry API keys (`?apikey=`): keep the path only. */

@@ -17,6 +17,8 @@ export interface ConnectionOptions {
 type MessageHandler = (topic: string, payload: Buffer, retained: boolean) => void;
 
 const MIN_RECONNECT_MS = 1_000;
+/** Node's codes for a server certificate that does not verify. */
+const TLS_VERIFY_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET_ISSUER|VERIFY)|ALTNAME/;
 const MAX_RECONNECT_MS = 30_000;
 
 /**
@@ -86,6 +88,13 @@ export class MqttConnection {
         if (err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135) {
           cleanup();
           reject(new Error(`the MQTT broker at ${safeUrl(this.opts.url)} refused the connection: ${err.message}`));
+        } else if (typeof err.code === "string" && TLS_VERIFY_ERRORS.test(err.code)) {
+          // A certificate that does not verify will not verify on the next try either.
+          cleanup();
+          const why = err.code.includes("ALERT")
+            ? "refused our client certificate or its absence (check mqtt.tls.cert and mqtt.tls.key)"
+            : "has a certificate that does not verify (check mqtt.tls.ca)";
+          reject(new Error(`the MQTT broker at ${safeUrl(this.opts.url)} ${why}: ${err.message}`));
         }
       };
       const cleanup = (): void => {

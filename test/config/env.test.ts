@@ -16,7 +16,7 @@ describe("expandEnvString", () => {
   });
 
   it("keeps an empty but set variable without default", () => {
-    expect(expandEnvString("${A}", { A: "" })).toEqual({ value: "", problems: [], expanded: true });
+    expect(expandEnvString("${A}", { A: "" })).toEqual({ value: "", problems: [], expanded: true, defaulted: false });
   });
 
   it("turns $${ into a literal ${ and leaves other dollars alone", () => {

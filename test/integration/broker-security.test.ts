@@ -70,6 +70,7 @@ describe("broker security", () => {
     beforeAll(async () => {
       const ssl = (...args: string[]) => execFileSync(OPENSSL!, args, { cwd: dir, stdio: "pipe" });
       ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=cloud2mqtt test CA");
+      ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2", "-subj", "/CN=another CA");
       writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
       for (const name of ["server", "client"]) {
         ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name === "server" ? "127.0.0.1" : "cloud2mqtt"}`);
@@ -106,6 +107,21 @@ describe("broker security", () => {
       const bad = daemonFor({ mqtt: { url, username: "bridge", password: "wrong-password", tls }, health: { enabled: false }, data_dir: join(dir, "u"), sources: [source()] });
       await expect(bad.daemon.start()).rejects.toThrow(/refused the connection/);
       await bad.daemon.stop();
+      expect(bad.logs.join("")).not.toContain("wrong-password");
     });
+
+    it("refuses a broker whose certificate another CA signed, and says why", async () => {
+      const tls = { ca: join(dir, "other-ca.pem"), cert: join(dir, "client.pem"), key: join(dir, "client.key") };
+      const { daemon } = daemonFor({ mqtt: { url: `mqtts://127.0.0.1:${port}`, username: "bridge", password: "mqtt-secret-2", tls }, health: { enabled: false }, data_dir: join(dir, "w"), sources: [source()] });
+      await expect(daemon.start()).rejects.toThrow(/certificate that does not verify \(check mqtt.tls.ca\)/);
+      await daemon.stop();
+    });
+
+    it("is refused by a broker that requires a client certificate when it has none", async () => {
+      const tls = { ca: join(dir, "ca.pem") };
+      const { daemon } = daemonFor({ mqtt: { url: `mqtts://127.0.0.1:${port}`, username: "bridge", password: "mqtt-secret-2", tls }, health: { enabled: false }, data_dir: join(dir, "n"), sources: [source()] });
+      await expect(daemon.start()).rejects.toThrow(/client certificate/);
+      await daemon.stop();
+    }, 30_000);
   });
 });

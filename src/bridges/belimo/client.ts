@@ -1,4 +1,5 @@
 import { HTTPError, type Got } from "got";
+import { quote } from "../../log.js";
 import { TokenAuth, type Token } from "../../http/token-auth.js";
 import type { BridgeContext } from "../types.js";
 import { UnexpectedResponseError, isRecord } from "../errors.js";
@@ -90,7 +91,7 @@ export class BelimoClient {
     if (response.statusCode !== 200) {
       const error = isRecord(body) && typeof body.error === "string" ? body.error : undefined;
       const description = isRecord(body) && typeof body.error_description === "string" ? body.error_description : undefined;
-      const why = [error, description].filter(Boolean).join(": ") || response.body.slice(0, 120).replace(/\s+/g, " ");
+      const why = [error, description].filter(Boolean).join(": ") || quote(response.body, 120).replace(/\s+/g, " ");
       const verb = response.statusCode >= 500 ? "failed at" : "refused by";
       throw new Error(`${grant} grant ${verb} ${this.tokenWhere}: HTTP ${response.statusCode}${why ? ` ${why}` : ""}`);
     }

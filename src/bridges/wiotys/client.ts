@@ -1,4 +1,5 @@
 import { HTTPError, type Got } from "got";
+import { quote } from "../../log.js";
 import { TokenAuth, type Token } from "../../http/token-auth.js";
 import type { BridgeContext } from "../types.js";
 import { UnexpectedResponseError, isRecord } from "../errors.js";
@@ -241,7 +242,7 @@ function keycloakReason(body: unknown): string {
   try {
     const parsed = JSON.parse(typeof body === "string" ? body : Buffer.isBuffer(body) ? body.toString("utf8") : "") as Record<string, unknown>;
     const error = typeof parsed.error === "string" ? parsed.error : "";
-    const description = typeof parsed.error_description === "string" ? parsed.error_description.slice(0, 120) : "";
+    const description = typeof parsed.error_description === "string" ? quote(parsed.error_description, 120) : "";
     return error || description ? `: ${[error, description].filter(Boolean).join(", ")}` : "";
   } catch {
     return "";

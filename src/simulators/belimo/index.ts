@@ -94,6 +94,8 @@ export interface BelimoSimulator {
   failNextJobs(count: number): void;
   /** Successful password logins, refreshes, and refused ones. */
   tokenCounters(): { logins: number; failedLogins: number; refreshes: number; failedRefreshes: number };
+  /** Every access and refresh token issued, for leak checks. */
+  issuedTokens(): string[];
   /** Every access token issued so far stops working (401 invalid_token). */
   expireAccessTokens(): void;
   /** Every refresh token issued so far is refused (403 invalid_grant). */
@@ -185,6 +187,7 @@ export async function startBelimoSimulator(options: BelimoSimulatorOptions = {})
     },
     failNextJobs: (count) => void (world.failNextJobs = count),
     tokenCounters: () => ({ ...world.counters }),
+    issuedTokens: () => [...world.accessTokens.keys(), ...world.refreshTokens.keys()],
     expireAccessTokens: () => {
       for (const g of world.accessTokens.values()) g.expiresAt = 0;
     },

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { gzipSync } from "node:zlib";
 import { PROFILES, profileRefOf, type SimDatapointDef, type SimProfileDef } from "./data.js";
 import { readable, type SimDevice, type SimJob, type World } from "./world.js";
+import { echoedRequest } from "../echo.js";
 
 export interface RecordedRequest {
   /** "api" (cloud.belimo.com) or "id" (id.belimo.com). */
@@ -42,6 +43,8 @@ export interface BelimoFaults {
   identityOutage: boolean;
   /** API: requests whose path starts with `path` answer `status` (a permission or query the cloud refuses). */
   refuse: { path: string; status: number } | null;
+  /** API and token endpoint: 500 whose body quotes the request back, Authorization header and body included. */
+  echo: boolean;
 }
 
 export const noFaults = (): BelimoFaults => ({
@@ -54,6 +57,7 @@ export const noFaults = (): BelimoFaults => ({
   identity500: false,
   identityOutage: false,
   refuse: null,
+  echo: false,
 });
 
 export interface Credentials {
@@ -139,6 +143,7 @@ export function createHandler(state: ServerState, server: "api" | "id"): (req: I
         end: 0,
       };
       state.requests.push(record);
+      if (state.faults.echo) return send(res, record, { status: 500, raw: echoedRequest(req, text) }, headers);
       const run = server === "api" ? handleApi(state, req, url, record, text) : handleIdentity(state, req, record);
       run
         .then((reply) => send(res, record, reply, headers))

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { gzipSync } from "node:zlib";
+import { echoedRequest } from "../echo.js";
 import { FREQUENCIES, parseRequestTime, type Frequency } from "./time.js";
 import type { SimSite, World } from "./world.js";
 
@@ -39,11 +40,13 @@ export interface ClimkitFaults {
   unauthorizedNext: number;
   /** The next n requests get 429. */
   rateLimitNext: number;
+  /** 500 whose body quotes the request back, Authorization header and body included. */
+  echo: boolean;
   /** When set, the faults above apply only to paths containing this text. */
   only: string | null;
 }
 
-export const noFaults = (): ClimkitFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, unauthorizedNext: 0, rateLimitNext: 0, only: null });
+export const noFaults = (): ClimkitFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, unauthorizedNext: 0, rateLimitNext: 0, echo: false, only: null });
 
 export interface TokenRecord {
   serial: number;
@@ -156,6 +159,8 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
   } else if (faulty && faults.unauthorizedNext > 0 && url.pathname !== `${API_PREFIX}/auth`) {
     faults.unauthorizedNext--;
     reply = msg(401, "Token has been revoked");
+  } else if (faulty && faults.echo) {
+    reply = new Reply(500, echoedRequest(req, text), true);
   } else if (faulty && faults.status500) {
     reply = new Reply(500, "<!doctype html><title>500 Internal Server Error</title><h1>Internal Server Error</h1>", true);
   } else if (faulty && faults.malformed) {

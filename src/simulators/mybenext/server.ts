@@ -8,6 +8,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { ENERGY_DATATYPES } from "./data.js";
 import { ApiError, ERROR_CODES, badRequest, notFound } from "./errors.js";
 import type { World } from "./world.js";
+import { echoedRequest } from "../echo.js";
 
 export const API_PREFIX = "/login/api/v1";
 
@@ -28,9 +29,11 @@ export interface MyBeNextFaults {
   slowMs: number;
   unauthorizedNext: number;
   rateLimitNext: number;
+  /** 500 whose body quotes the request back, Authorization header and body included. */
+  echo: boolean;
 }
 
-export const noFaults = (): MyBeNextFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, unauthorizedNext: 0, rateLimitNext: 0 });
+export const noFaults = (): MyBeNextFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, unauthorizedNext: 0, rateLimitNext: 0, echo: false });
 
 export interface Credentials {
   username: string;
@@ -364,6 +367,8 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
   } else if (faults.rateLimitNext > 0) {
     faults.rateLimitNext--;
     reply = errorReply(new ApiError(429, "too many requests", route ? SINGULAR[route.resource] : null, ERROR_CODES.tooManyRequests), { "Retry-After": "1" });
+  } else if (faults.echo) {
+    reply = new Reply(500, echoedRequest(req, bodyText ?? ""), {}, true);
   } else if (faults.status500) {
     reply = errorReply(new ApiError(500, "internal server error", route ? SINGULAR[route.resource] : null, ERROR_CODES.internal));
   } else if (faults.malformed) {

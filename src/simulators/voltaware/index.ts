@@ -74,6 +74,8 @@ export interface VoltawareSimulator {
   metadata(id: string): SimMetadata | undefined;
   /** Tokens issued so far: full logins and refreshes. */
   tokenStats: { logins: number; refreshes: number };
+  /** Every access and refresh token issued, for leak checks. */
+  issuedTokens(): string[];
   close(): Promise<void>;
 }
 
@@ -121,6 +123,7 @@ export async function startVoltawareSimulator(options: VoltawareSimulatorOptions
     clearRequests: () => void (requests.length = 0),
     resetFaults: () => void Object.assign(faults, noFaults()),
     revokeAccessTokens: () => world.accessTokens.clear(),
+    issuedTokens: () => [...world.issued],
     revokeRefreshTokens: () => world.refreshTokens.clear(),
     setResultsPending: (pending) => void (world.resultsPending = pending),
     recordEvent: (meter, at) => world.recordEvent(meter, at ?? world.now()),

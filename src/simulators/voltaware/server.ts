@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { gzipSync } from "node:zlib";
 import { appliancesProblem, geolocationProblem, propertyProblem } from "./validate.js";
 import { isoDate, type SimSensor, type World } from "./world.js";
+import { echoedRequest } from "../echo.js";
 
 export interface RecordedRequest {
   method: string;
@@ -30,9 +31,11 @@ export interface VoltawareFaults {
   rateLimitNext: number;
   /** The next n metadata requests answer 403, as for a meter the token's cache does not know yet. */
   forbiddenNext: number;
+  /** 500 whose body quotes the request back, Authorization header and body included. */
+  echo: boolean;
 }
 
-export const noFaults = (): VoltawareFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, unauthorizedNext: 0, rateLimitNext: 0, forbiddenNext: 0 });
+export const noFaults = (): VoltawareFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, unauthorizedNext: 0, rateLimitNext: 0, forbiddenNext: 0, echo: false });
 
 export type SensorListFormat = "strings" | "numbers" | "seed";
 
@@ -111,6 +114,8 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
   } else if (faults.unauthorizedNext > 0 && url.pathname.startsWith("/sensors")) {
     faults.unauthorizedNext--;
     reply = error(401, "Unauthorized: the access token has expired");
+  } else if (faults.echo) {
+    reply = new Reply(500, echoedRequest(req, text), {}, true);
   } else if (faults.status500) {
     reply = error(500, "Internal Server Error");
   } else if (faults.malformed) {

@@ -58,6 +58,8 @@ export class World {
   readonly metadata = new Map<string, SimMetadata>();
   readonly accessTokens = new Map<string, AccessToken>();
   readonly refreshTokens = new Map<string, { expiresAt: number }>();
+  /** Every access and refresh token issued, revoked ones too, for leak checks. */
+  readonly issued: string[] = [];
   /** Counted for tests: tokens issued by login and by refresh. */
   readonly tokenStats = { logins: 0, refreshes: 0 };
   /** Results asked for while this is true answer 404, like a meter integrated in the last 36 hours. */
@@ -118,6 +120,7 @@ export class World {
   issueToken(refresh: boolean): { access_token: string; token_type: string; expires_in_secs: number; refresh_token?: string } {
     const now = this.now();
     const access = randomBytes(16).toString("base64url");
+    this.issued.push(access);
     this.accessTokens.set(access, { issuedAt: now, expiresAt: now + this.opts.tokenLifetimeSecs * 1000 });
     if (refresh) {
       this.tokenStats.refreshes++;
@@ -125,6 +128,7 @@ export class World {
     }
     this.tokenStats.logins++;
     const refreshToken = randomBytes(16).toString("base64url");
+    this.issued.push(refreshToken);
     this.refreshTokens.set(refreshToken, { expiresAt: now + this.opts.refreshLifetimeSecs * 1000 });
     return { access_token: access, token_type: "Bearer", expires_in_secs: this.opts.tokenLifetimeSecs, refresh_token: refreshToken };
   }

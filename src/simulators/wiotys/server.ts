@@ -12,6 +12,7 @@ import { gzipSync } from "node:zlib";
 import { AGGREGATIONS, GRANULARITIES, series, type Aggregation, type Granularity } from "./datapoints.js";
 import type { Keycloak } from "./keycloak.js";
 import { refOf, stableUuid, type World } from "./world.js";
+import { echoedRequest } from "../echo.js";
 
 export const API_PREFIX = "/api/v1";
 
@@ -41,11 +42,13 @@ export interface WiotysFaults {
   keycloakDown: boolean;
   /** API requests answer 404 (with pathFilter: e.g. a device's variables that cannot be read). */
   notFound: boolean;
+  /** API and token endpoint: 500 whose body quotes the request back, Authorization header and body included. */
+  echo: boolean;
   /** When set, outage, status500, malformed and slowMs hit only paths containing it. */
   pathFilter: string | null;
 }
 
-export const noFaults = (): WiotysFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, unauthorizedNext: 0, rateLimitNext: 0, keycloakDown: false, notFound: false, pathFilter: null });
+export const noFaults = (): WiotysFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, unauthorizedNext: 0, rateLimitNext: 0, keycloakDown: false, notFound: false, echo: false, pathFilter: null });
 
 export type LastValuesBodyForm = "device_uuids" | "devices" | "array";
 
@@ -160,7 +163,9 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
   const realm = state.keycloak.settings.realm;
   const tokenPath = /^\/realms\/([^/]+)\/protocol\/openid-connect\/token\/?$/.exec(url.pathname);
   let reply: Reply;
-  if (tokenPath) {
+  if (faults.echo) {
+    reply = new Reply(500, echoedRequest(req, text), {}, true);
+  } else if (tokenPath) {
     if (faults.keycloakDown) reply = new Reply(503, { error: "temporarily_unavailable", error_description: "Service Unavailable" });
     else if (hit && faults.status500) reply = new Reply(500, { error: "unknown_error" });
     else if (decodeURIComponent(tokenPath[1]!) !== realm) reply = new Reply(404, { error: "Realm does not exist" });
