@@ -2,7 +2,7 @@ import { HTTPError } from "got";
 import type { Logger } from "pino";
 import { formatDuration, parseDuration } from "../../config/duration.js";
 import { describeHttpError } from "../../http/client.js";
-import { safeKey, type Command, type Device, type Entity, type Reading } from "../../model/index.js";
+import { idKey, type Command, type Device, type Entity, type Reading } from "../../model/index.js";
 import type { SourceState } from "../../state/store.js";
 import { UnexpectedResponseError, isRecord } from "../errors.js";
 import type { Bridge, BridgeContext, PollResult } from "../types.js";
@@ -241,7 +241,7 @@ export class BelimoBridge implements Bridge {
     devices.forEach((d, i) => {
       const v = values[i];
       if (v === null || v === undefined) return;
-      const key = uniqueKey(safeKey(d.id), keys);
+      const key = uniqueKey(idKey(d.id), keys);
       const ref = profileRef(d.dataprofile);
       const entities: Entity[] = [];
       for (const m of this.mappingsOf(ref)) {

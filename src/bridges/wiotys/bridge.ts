@@ -1,7 +1,8 @@
 import { HTTPError } from "got";
+import { pathSegment } from "../../http/path.js";
 import type { Logger } from "pino";
 import { parseDuration } from "../../config/duration.js";
-import { safeKey, type Command, type Device, type Entity, type Reading } from "../../model/index.js";
+import { idKey, type Command, type Device, type Entity, type Reading } from "../../model/index.js";
 import type { Bridge, BridgeContext, PollResult } from "../types.js";
 import type { CorporateAccount, Customer, LastValue, Site, Variable, WiotysDevice } from "./api-types.js";
 import { LAST_VALUES_FORMATS, WiotysClient, type LastValuesFormat } from "./client.js";
@@ -36,7 +37,7 @@ interface Inventory {
 export function tokenUrlOf(source: Record<string, unknown>): string {
   if (typeof source.token_url === "string" && source.token_url !== "") return source.token_url;
   const keycloak = String(source.keycloak_url ?? "https://connect.socomec.com").replace(/\/+$/, "");
-  return `${keycloak}/realms/${encodeURIComponent(String(source.realm ?? "Socomec"))}/${DEFAULT_TOKEN_PATH}`;
+  return `${keycloak}/realms/${pathSegment(String(source.realm ?? "Socomec"))}/${DEFAULT_TOKEN_PATH}`;
 }
 
 const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined);
@@ -164,9 +165,9 @@ export class WiotysBridge implements Bridge {
   private model(inv: Inventory, values: Map<string, LastValue[]>): PollResult {
     const devices: Device[] = [];
     const readings: Reading[] = [];
-    const customerKey = (uuid: string): string => `customer_${safeKey(uuid)}`;
-    const siteKey = (uuid: string): string => `site_${safeKey(uuid)}`;
-    const deviceKeys = new Map(inv.devices.map((d) => [d.uuid, safeKey(d.uuid)]));
+    const customerKey = (uuid: string): string => `customer_${idKey(uuid)}`;
+    const siteKey = (uuid: string): string => `site_${idKey(uuid)}`;
+    const deviceKeys = new Map(inv.devices.map((d) => [d.uuid, idKey(d.uuid)]));
     const sitesOf = new Map<string, number>();
     const devicesOf = new Map<string, number>();
     for (const s of inv.sites) if (s.customerUuid) sitesOf.set(s.customerUuid, (sitesOf.get(s.customerUuid) ?? 0) + 1);
