@@ -24,3 +24,22 @@ export function apiPath(literals: TemplateStringsArray, ...ids: Array<string | n
   });
   return out;
 }
+
+/** Whether `pathSegment` accepts the id. */
+export function isPathSafe(id: string | number): boolean {
+  const text = String(id);
+  return text !== "" && text !== "." && text !== "..";
+}
+
+/**
+ * The items whose id can go into a URL path; each other one is reported and left out, so one
+ * hostile id costs its own device rather than failing every poll of the source.
+ */
+export function pathSafeItems<T>(items: readonly T[], idOf: (item: T) => string | number, refused: (id: string) => void): T[] {
+  return items.filter((item) => {
+    const id = idOf(item);
+    if (isPathSafe(id)) return true;
+    refused(String(id));
+    return false;
+  });
+}

@@ -1,4 +1,5 @@
 import { HTTPError } from "got";
+import { pathSafeItems } from "../../http/path.js";
 import type { Logger } from "pino";
 import { formatDuration, parseDuration } from "../../config/duration.js";
 import { describeHttpError } from "../../http/client.js";
@@ -90,7 +91,8 @@ export class BelimoBridge implements Bridge {
   }
 
   async poll(): Promise<PollResult> {
-    const [statsBody, devices] = await Promise.all([this.client.stats().catch((error: unknown): Refused => this.refused(error, "stats", "devices/stats refused: the account statistics stay unknown")), this.client.devices(this.pageSize)]);
+    const [statsBody, listedDevices] = await Promise.all([this.client.stats().catch((error: unknown): Refused => this.refused(error, "stats", "devices/stats refused: the account statistics stay unknown")), this.client.devices(this.pageSize)]);
+    const devices = pathSafeItems(listedDevices, (d) => d.id, (id) => this.once(`path:${id}`, { device: id }, "device id cannot be used in a URL path: left out", "warn"));
     const stats = statsBody === REFUSED ? EMPTY_STATS : parseStats(statsBody);
     if (!stats) throw new UnexpectedResponseError("GET /api/v3/devices/stats", '{"totalDevices", "connection": {"online", "offline"}, "health": {"problem", "ok"}} or its flat form', statsBody);
     const listed = new Set(devices.map((d) => d.id));

@@ -68,8 +68,6 @@ export interface MetadataStatus {
 // -------------------------------------------------------------------------------------------------
 // Answers
 
-const ID = /^[A-Za-z0-9_.:-]+$/;
-
 /**
  * GET /sensors: the seed shows `[0001, 0002, 0003]`, which is not JSON (leading zeros); such a
  * list is read as written. JSON strings and numbers are taken as they are.
@@ -86,7 +84,8 @@ export function parseSensorList(what: string, text: string): string[] {
   if (!Array.isArray(body)) throw new UnexpectedResponseError(what, "an array of sensor ids", body);
   return body.map((id) => {
     if (typeof id === "number" && Number.isFinite(id)) return String(id);
-    if (typeof id === "string" && ID.test(id)) return id;
+    // Any text: topics get it through idKey and URLs through pathSegment, so an odd id costs nothing.
+    if (typeof id === "string" && id !== "") return id;
     throw new UnexpectedResponseError(what, "sensor ids (strings or numbers)", id);
   });
 }

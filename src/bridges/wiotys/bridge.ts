@@ -1,5 +1,5 @@
 import { HTTPError } from "got";
-import { pathSegment } from "../../http/path.js";
+import { pathSafeItems, pathSegment } from "../../http/path.js";
 import type { Logger } from "pino";
 import { parseDuration } from "../../config/duration.js";
 import { idKey, type Command, type Device, type Entity, type Reading } from "../../model/index.js";
@@ -21,6 +21,7 @@ import {
 
 export const DEFAULT_TOKEN_PATH = "protocol/openid-connect/token";
 const FORMAT_STATE = "last_values_format";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What the hierarchy holds after the config's selections; re-read every `inventory_refresh`. */
 interface Inventory {
@@ -62,6 +63,7 @@ export class WiotysBridge implements Bridge {
   private inventory: Inventory | undefined;
   /** What last values taught about a variable (unit word, title, numeric or not), by `device|ref`. */
   private readonly hints = new Map<string, EntityHints>();
+  private readonly notUuidWarned = new Set<string>();
 
   constructor(ctx: BridgeContext) {
     const s = ctx.source;
@@ -124,7 +126,7 @@ export class WiotysBridge implements Bridge {
     nothingSelected("sites", this.selection.sites, sites, allSites, ca);
 
     const devicesPerSite = await Promise.all(sites.map(async (s) => (await this.client.devices(ca.uuid, s.uuid)).filter((d) => !d.siteUuid || d.siteUuid === s.uuid)));
-    const allDevices = unique(devicesPerSite.flat());
+    const allDevices = pathSafeItems(unique(devicesPerSite.flat()), (d) => d.uuid, (id) => this.log.warn({ device: id }, "device uuid cannot be used in a URL path: left out"));
     const devices = allDevices.filter((d) => this.deviceMatch(d.uuid, d.name, d.serialNumber, d.technicalName));
     nothingSelected("devices", this.selection.devices, devices, allDevices, ca);
 
@@ -149,7 +151,15 @@ export class WiotysBridge implements Bridge {
   }
 
   /** ceil(devices / batch_size) bulk requests, never one per device. */
-  private async lastValues(ca: string, uuids: string[]): Promise<Map<string, LastValue[]>> {
+  private async lastValues(ca: string, all: string[]): Promise<Map<string, LastValue[]>> {
+    // The bulk request refuses a whole batch (400) for one id that is not a UUID: such a device
+    // (never seen in practice) keeps unknown values rather than silencing every other device.
+    const uuids = all.filter((uuid) => UUID.test(uuid));
+    for (const uuid of all) {
+      if (UUID.test(uuid) || this.notUuidWarned.has(uuid)) continue;
+      this.notUuidWarned.add(uuid);
+      this.log.warn({ device: uuid }, "device id is not a UUID, which the bulk last-values request refuses: its values stay unknown");
+    }
     const batches: string[][] = [];
     for (let i = 0; i < uuids.length; i += this.batchSize) batches.push(uuids.slice(i, i + this.batchSize));
     const answers = await Promise.all(batches.map((batch) => this.client.lastValues(ca, batch)));
