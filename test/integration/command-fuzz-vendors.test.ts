@@ -131,6 +131,11 @@ describe("hostile commands to every vendor", () => {
     }
     expect(results().filter((m) => m.topic.includes("/nope/")).every((m) => (JSON.parse(m.payload) as Json).error.includes("unknown"))).toBe(true);
     expect(writes()).toBe(before);
+    // Unknown topics are warned about once each, not once per message.
+    const unknownWarnings = d.logs.filter((l) => l.includes('"level":"warn"') || l.includes('"level":40')).filter((l) => l.includes("command rejected") && l.includes("unknown"));
+    const unknownTopics = new Set(commands.filter((s) => !components.some((x) => s.topic === (x.command ?? `${x.state}/set`))).map((s) => s.topic));
+    expect(unknownWarnings.length).toBeGreaterThan(0);
+    expect(unknownWarnings.length).toBeLessThanOrEqual(unknownTopics.size);
 
     // Still polling every source, and still obeying a valid command.
     const since = new Date().toISOString();
