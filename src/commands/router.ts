@@ -5,6 +5,12 @@ import type { SourceRunner } from "../daemon/source-runner.js";
 import { describeHttpError } from "../http/client.js";
 import { CommandError, parseCommandPayload } from "./parse.js";
 
+/** A command to no entity of ours: a typo, a stale HA entity, or noise. */
+class UnknownTargetError extends CommandError {}
+
+/** Distinct unknown topics warned about at most; the rest is debug, so noise cannot flood the log. */
+const MAX_UNKNOWN_WARNINGS = 100;
+
 export type CommandResult = { ok: true; value: number | string | boolean } | { ok: false; error: string };
 
 export interface CommandOutput {
@@ -16,6 +22,8 @@ export interface CommandOutput {
  * never reaches the vendor.
  */
 export class CommandRouter {
+  private readonly unknownWarned = new Set<string>();
+
   constructor(
     private readonly runners: ReadonlyMap<string, SourceRunner>,
     private readonly output: CommandOutput,
@@ -26,9 +34,9 @@ export class CommandRouter {
     const where = `${address.source}/${address.device}/${address.entity}${address.field ? `/${address.field}` : ""}`;
     try {
       const runner = this.runners.get(address.source);
-      if (!runner) throw new CommandError(`unknown source "${address.source}"`);
+      if (!runner) throw new UnknownTargetError(`unknown source "${address.source}"`);
       const target = runner.lookup(address.device, address.entity);
-      if (!target) throw new CommandError(`unknown entity ${address.device}/${address.entity} in source ${address.source}`);
+      if (!target) throw new UnknownTargetError(`unknown entity ${address.device}/${address.entity} in source ${address.source}`);
       const value = parseCommandPayload(target.entity, address.field, payload);
       const command: Command = { device: address.device, entity: address.entity, value };
       if (address.field) command.field = address.field;
@@ -38,7 +46,12 @@ export class CommandRouter {
       return { ok: true, value };
     } catch (error) {
       const message = error instanceof CommandError ? error.message : `write failed: ${describeHttpError(error)}`;
-      this.log.warn({ command: where, err: message }, "command rejected");
+      if (error instanceof UnknownTargetError && (this.unknownWarned.has(where) || this.unknownWarned.size >= MAX_UNKNOWN_WARNINGS)) {
+        this.log.debug({ command: where, err: message }, "command rejected");
+      } else {
+        if (error instanceof UnknownTargetError) this.unknownWarned.add(where);
+        this.log.warn({ command: where, err: message }, "command rejected");
+      }
       return { ok: false, error: message };
     }
   }

@@ -1,3 +1,5 @@
+import type { JsonSchema } from "../bridges/types.js";
+
 /** Durations in the config: "500ms", "30s", "5m", "1h", "1d", "1h30m", or a number of seconds. */
 
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as const;
@@ -64,4 +66,22 @@ export function formatDuration(ms: number): string {
     }
   }
   return out;
+}
+
+/**
+ * The one JSON schema of a duration key, for the core and every vendor: the pattern for text,
+ * no negative numbers. Inline rather than a `$ref`: in draft-07 editors ignore a `$ref`'s sibling
+ * description and default.
+ */
+export function durationSchema(description: string, defaultValue?: string): JsonSchema {
+  const schema: JsonSchema = {
+    type: ["string", "number"],
+    pattern: DURATION_PATTERN,
+    patternErrorMessage: `must be ${DURATION_HINT}`,
+    // Zero passes here so the loader can say what the floor really is (interval: 1s).
+    minimum: 0,
+    description,
+  };
+  if (defaultValue !== undefined) schema.default = defaultValue;
+  return schema;
 }

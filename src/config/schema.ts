@@ -1,6 +1,6 @@
 import type { BridgeDefinition, JsonSchema } from "../bridges/types.js";
 import { bridgeDefinitions } from "../bridges/registry.js";
-import { DURATION_HINT, DURATION_PATTERN, formatDuration } from "./duration.js";
+import { durationSchema, formatDuration } from "./duration.js";
 
 /** Every vendor the product card names; those without a bridge yet get "not supported by this version". */
 export const PLANNED_SOURCE_TYPES: readonly string[] = ["belimo", "climkit", "wiotys", "mybenext", "voltaware"];
@@ -25,19 +25,7 @@ function port(description: string, defaultValue: number): JsonSchema {
 
 const nonEmpty = (description: string): JsonSchema => ({ type: "string", minLength: 1, description });
 
-/** Inline rather than a `$ref`: in draft-07 editors ignore a `$ref`'s sibling description and default. */
-function duration(description: string, defaultValue?: string): JsonSchema {
-  const schema: JsonSchema = {
-    type: ["string", "number"],
-    pattern: DURATION_PATTERN,
-    patternErrorMessage: `must be ${DURATION_HINT}`,
-    // Zero passes here so the loader can say what the floor really is (interval: 1s).
-    minimum: 0,
-    description,
-  };
-  if (defaultValue !== undefined) schema.default = defaultValue;
-  return schema;
-}
+const duration = durationSchema;
 
 const mqttSchema: JsonSchema = {
   type: "object",

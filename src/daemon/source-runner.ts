@@ -6,6 +6,7 @@ import type { Command, Device, Entity, Reading } from "../model/index.js";
 import { describeHttpError, retryAfterMs } from "../http/client.js";
 import { Poller } from "../poller/poller.js";
 import { SourceFilter } from "./filters.js";
+import { TopicSafety } from "./topic-safe.js";
 
 /** A source goes offline after this many failed polls in a row (DESIGN.md). */
 export const OFFLINE_AFTER_FAILURES = 3;
@@ -31,6 +32,7 @@ export class SourceRunner {
   readonly status: SourceStatus;
   private readonly poller: Poller;
   private readonly filter: SourceFilter;
+  private readonly safety: TopicSafety;
   private devices = new Map<string, { device: Device; entities: Map<string, Entity> }>();
   private inIncident = false;
   /** When each entity was last written: a poll that started earlier must not undo the write. */
@@ -44,6 +46,7 @@ export class SourceRunner {
   ) {
     this.status = { id: config.id, type: config.type, state: "starting", last_poll: null, last_error: null, devices: 0 };
     this.filter = new SourceFilter(config.include, config.exclude);
+    this.safety = new TopicSafety(log);
     this.poller = new Poller({
       intervalMs: config.interval,
       run: () => this.poll(),
@@ -84,7 +87,8 @@ export class SourceRunner {
   private async poll(): Promise<void> {
     const startedAt = Date.now();
     const result: PollResult = await this.bridge.poll();
-    const filtered = this.filter.apply(result.devices, result.readings);
+    const safe = this.safety.apply(result);
+    const filtered = this.filter.apply(safe.devices, safe.readings);
     const devices = filtered.devices;
     const readings = this.writtenAt.size === 0 ? filtered.readings : filtered.readings.filter((r) => !this.writtenSince(r, startedAt));
     this.devices = new Map(devices.map((d) => [d.key, { device: d, entities: new Map(d.entities.map((e) => [e.key, e])) }]));

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /**
  * The normalized model every layer shares. Bridges produce it; discovery and the MQTT layer
  * consume it. Nothing here knows a vendor, MQTT topics or Home Assistant payloads.
@@ -115,4 +117,17 @@ const UNSAFE_KEY = /[^A-Za-z0-9_-]+/g;
 export function safeKey(raw: string | number): string {
   const key = String(raw).trim().replace(UNSAFE_KEY, "_").replace(/^_+|_+$/g, "");
   return key.length > 0 ? key : "_";
+}
+
+/**
+ * A vendor id as a topic-safe key that no other id maps to: an id that is already safe stays as it
+ * is (keys and unique ids of existing installs do not change); one that had to be changed gets a
+ * short hash of the original, since "a/b" and "a b" would otherwise both become "a_b" and two
+ * devices would share one set of topics.
+ */
+export function idKey(raw: string | number): string {
+  const text = String(raw);
+  const key = safeKey(text);
+  if (key === text) return key;
+  return `${key}_${createHash("sha256").update(text).digest("hex").slice(0, 8)}`;
 }

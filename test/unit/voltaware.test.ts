@@ -184,7 +184,7 @@ describe("Voltaware model", () => {
 
   it("maps a smart meter without connection state or firmware, with a topic-safe key", () => {
     const { device } = sensorDevice(meter, {}, undefined);
-    expect(device).toMatchObject({ key: "sensor_SM_1", vendorId: "SM/1", name: "Smart meter SM/1", model: "Smart meter (Voltaware)" });
+    expect(device).toMatchObject({ key: expect.stringMatching(/^sensor_SM_1_[0-9a-f]{8}$/), vendorId: "SM/1", name: "Smart meter SM/1", model: "Smart meter (Voltaware)" });
     expect(device.entities.map((e) => e.key)).toEqual(["first_event", "last_event"]);
   });
 

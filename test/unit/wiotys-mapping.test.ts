@@ -58,7 +58,7 @@ describe("Wiotys variables as entities", () => {
     const v = variable({ itemType: "Unit", itemIndex: "1", serviceId: "140400", serviceTranslations: { en: { title: "Unit rectifier temperature" }, fr: { title: "Température" } } });
     expect(variableRef(v)).toBe("Unit|1|140400");
     expect(variableKey(v)).toBe("Unit_1_140400");
-    expect(variableKey({ itemType: "Load #2", itemIndex: "0", serviceId: "1" })).toBe("Load_2_0_1");
+    expect(variableKey({ itemType: "Load #2", itemIndex: "0", serviceId: "1" })).toMatch(/^Load_2_0_1_[0-9a-f]{8}$/);
     expect(variableName(v, variableTitle(v))).toBe("Unit rectifier temperature (Unit 2)");
     expect(variableName(variable({ serviceId: "1" }), "Ups output current L3")).toBe("Ups output current L3");
     expect(variableTitle(variable({ serviceId: "7", serviceName: "IUps_X" }))).toBe("IUps_X");

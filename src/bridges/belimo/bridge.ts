@@ -1,8 +1,9 @@
 import { HTTPError } from "got";
+import { pathSafeItems } from "../../http/path.js";
 import type { Logger } from "pino";
 import { formatDuration, parseDuration } from "../../config/duration.js";
 import { describeHttpError } from "../../http/client.js";
-import { safeKey, type Command, type Device, type Entity, type Reading } from "../../model/index.js";
+import { idKey, type Command, type Device, type Entity, type Reading } from "../../model/index.js";
 import type { SourceState } from "../../state/store.js";
 import { UnexpectedResponseError, isRecord } from "../errors.js";
 import type { Bridge, BridgeContext, PollResult } from "../types.js";
@@ -90,7 +91,8 @@ export class BelimoBridge implements Bridge {
   }
 
   async poll(): Promise<PollResult> {
-    const [statsBody, devices] = await Promise.all([this.client.stats().catch((error: unknown): Refused => this.refused(error, "stats", "devices/stats refused: the account statistics stay unknown")), this.client.devices(this.pageSize)]);
+    const [statsBody, listedDevices] = await Promise.all([this.client.stats().catch((error: unknown): Refused => this.refused(error, "stats", "devices/stats refused: the account statistics stay unknown")), this.client.devices(this.pageSize)]);
+    const devices = pathSafeItems(listedDevices, (d) => d.id, (id) => this.once(`path:${id}`, { device: id }, "device id cannot be used in a URL path: left out", "warn"));
     const stats = statsBody === REFUSED ? EMPTY_STATS : parseStats(statsBody);
     if (!stats) throw new UnexpectedResponseError("GET /api/v3/devices/stats", '{"totalDevices", "connection": {"online", "offline"}, "health": {"problem", "ok"}} or its flat form', statsBody);
     const listed = new Set(devices.map((d) => d.id));
@@ -241,7 +243,7 @@ export class BelimoBridge implements Bridge {
     devices.forEach((d, i) => {
       const v = values[i];
       if (v === null || v === undefined) return;
-      const key = uniqueKey(safeKey(d.id), keys);
+      const key = uniqueKey(idKey(d.id), keys);
       const ref = profileRef(d.dataprofile);
       const entities: Entity[] = [];
       for (const m of this.mappingsOf(ref)) {

@@ -1,4 +1,5 @@
 import { HTTPError, type Got } from "got";
+import { pathSegment } from "../../http/path.js";
 import { quote } from "../../log.js";
 import { TokenAuth, type Token } from "../../http/token-auth.js";
 import type { BridgeContext } from "../types.js";
@@ -136,7 +137,7 @@ export class BelimoClient {
 
   /** A data profile by `id/version`; undefined when the cloud does not know it (404). */
   async profile(ref: string): Promise<Profile | undefined> {
-    const path = `${API}/definitions/dataprofiles/${ref.split("/").map(encodeURIComponent).join("/")}`;
+    const path = `${API}/definitions/dataprofiles/${ref.split("/").map(pathSegment).join("/")}`;
     let body: unknown;
     try {
       body = await this.getJson(path);
@@ -159,7 +160,7 @@ export class BelimoClient {
 
   /** A device's current state (`GET /devices/<id>`); undefined when the device is gone (404). */
   async deviceState(deviceId: string): Promise<DeviceState | undefined> {
-    const path = `${API}/devices/${encodeURIComponent(deviceId)}`;
+    const path = `${API}/devices/${pathSegment(deviceId)}`;
     let body: unknown;
     try {
       body = await this.getJson(path);
@@ -180,7 +181,7 @@ export class BelimoClient {
 
   /** The newest value of each datapoint in `data/history/timeseries` between from and to. */
   async newestFromHistory(deviceId: string, datapointIds: string[], from: Date, to: Date, resolution: string): Promise<Map<string, Sample>> {
-    const path = `${API}/devices/${encodeURIComponent(deviceId)}/data/history/timeseries`;
+    const path = `${API}/devices/${pathSegment(deviceId)}/data/history/timeseries`;
     const query = { datapointIds: datapointIds.join(","), resolution, from: iso(from), to: iso(to) };
     let body: unknown;
     try {
@@ -206,13 +207,13 @@ export class BelimoClient {
 
   /** `POST /devices/<id>/data {"datapoints": {...}}`: answers with a job (PENDING). */
   async writeDatapoints(deviceId: string, datapoints: Record<string, unknown>): Promise<Job> {
-    const path = `${API}/devices/${encodeURIComponent(deviceId)}/data`;
+    const path = `${API}/devices/${pathSegment(deviceId)}/data`;
     const response = await this.api.post(path, { json: { datapoints }, responseType: "text" });
     return this.jobFrom(`POST /${path}`, tryJson(response.body, `POST /${path}`));
   }
 
   async job(jobId: string): Promise<Job> {
-    const path = `${API}/jobs/${encodeURIComponent(jobId)}`;
+    const path = `${API}/jobs/${pathSegment(jobId)}`;
     return this.jobFrom(`GET /${path}`, await this.getJson(path));
   }
 

@@ -1,14 +1,8 @@
-import { DURATION_HINT, DURATION_PATTERN } from "../../config/duration.js";
+import { durationSchema } from "../../config/duration.js";
 import type { BridgeDefinition, JsonSchema } from "../types.js";
 import { BelimoBridge } from "./bridge.js";
 
-const duration = (description: string): JsonSchema => ({
-  type: ["string", "number"],
-  pattern: DURATION_PATTERN,
-  patternErrorMessage: `must be ${DURATION_HINT}`,
-  minimum: 0,
-  description,
-});
+const duration = (description: string): JsonSchema => durationSchema(description);
 
 const globs = (description: string): JsonSchema => ({ type: "array", items: { type: "string", minLength: 1 }, uniqueItems: true, description });
 

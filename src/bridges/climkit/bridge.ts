@@ -1,6 +1,7 @@
 import { HTTPError } from "got";
+import { pathSafeItems } from "../../http/path.js";
 import type { Logger } from "pino";
-import type { Command, Device, Reading } from "../../model/index.js";
+import { idKey, type Command, type Device, type Reading } from "../../model/index.js";
 import { parseDuration } from "../../config/duration.js";
 import { describeHttpError } from "../../http/client.js";
 import type { SourceState } from "../../state/store.js";
@@ -123,25 +124,28 @@ export class ClimkitBridge implements Bridge {
   /** Sites, their parameters, meters and sensors: read at start and every `metadata_refresh`. */
   private async loadStructure(): Promise<SiteStructure[]> {
     if (this.structure && Date.now() - this.structureAt < this.metadataMaxAgeMs) return this.structure;
-    const ids = this.siteFilter ?? (await this.client.sites());
+    const refused = (what: string) => (id: string) => this.log.warn({ [what]: id }, `${what} id cannot be used in a URL path: left out`);
+    const ids = pathSafeItems(this.siteFilter ?? (await this.client.sites()), (id) => id, refused("site"));
     const sites: SiteStructure[] = [];
     const usedKeys = new Set<string>();
     const uniqueKey = (key: string, site: string): string => {
       // Meter and sensor ids are ObjectIds, unique across sites; should two sites share one, the later gets its site in the key.
-      const k = usedKeys.has(key) ? `${key}_${site}` : key;
+      const k = usedKeys.has(key) ? `${key}_${idKey(site)}` : key;
       usedKeys.add(k);
       return k;
     };
     for (const id of ids) {
       const info = await this.itemOr(`site ${id}`, () => this.client.siteInfo(id), undefined);
       if (info === undefined) continue;
-      const { meters, skipped } = await this.client.meters(id);
+      const listed = await this.client.meters(id);
+      const { skipped } = listed;
+      const meters = pathSafeItems(listed.meters, (m) => m.id, refused("meter"));
       if (skipped > 0) this.log.warn({ site: id, skipped }, "meters without an id left out");
       let sensors: SensorInfo[] = [];
       if (this.withSensors) {
         const list = await this.itemOr(`sensors ${id}`, () => this.client.sensors(id), { sensors: [], skipped: 0 });
         if (list.skipped > 0) this.log.warn({ site: id, skipped: list.skipped }, "sensors without an id left out");
-        sensors = list.sensors;
+        sensors = pathSafeItems(list.sensors, (s) => s.id, refused("sensor"));
       }
       sites.push({
         id,

@@ -1,4 +1,5 @@
 import { HTTPError, type Got } from "got";
+import { pathSegment } from "../../http/path.js";
 import type { Logger } from "pino";
 import { TokenAuth, type Token } from "../../http/token-auth.js";
 import type { BridgeContext } from "../types.js";
@@ -171,9 +172,7 @@ export class ClimkitClient {
   }
 }
 
-function enc(id: string): string {
-  return encodeURIComponent(id);
-}
+const enc = pathSegment;
 
 function window(from: number, to: number, sampled: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = { t_s: formatUtc(from), t_e: formatUtc(to) };

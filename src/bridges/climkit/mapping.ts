@@ -4,15 +4,15 @@
  * per-period values (`meter_data`, `site_data`) are summed into cumulative totals that never
  * count a period twice (the state keeps the last period counted).
  */
-import { safeKey, type Device, type Entity } from "../../model/index.js";
+import { idKey, safeKey, type Device, type Entity } from "../../model/index.js";
 import { unitAccepted } from "../../discovery/units.js";
 import { SITE_DATA_TYPES, type MeterInfo, type SensorInfo, type SeriesRow, type SiteInfo } from "./api.js";
 
 export const MANUFACTURER = "Climkit";
 
-export const siteKey = (site: string): string => `site_${safeKey(site)}`;
-export const meterKey = (meter: string): string => `meter_${safeKey(meter)}`;
-export const sensorKey = (sensor: string): string => `sensor_${safeKey(sensor)}`;
+export const siteKey = (site: string): string => `site_${idKey(site)}`;
+export const meterKey = (meter: string): string => `meter_${idKey(meter)}`;
+export const sensorKey = (sensor: string): string => `sensor_${idKey(sensor)}`;
 
 const WATER_TYPES = new Set(["cold_water", "hot_water"]);
 

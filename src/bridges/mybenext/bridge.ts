@@ -1,4 +1,5 @@
 import { HTTPError } from "got";
+import { pathSegment } from "../../http/path.js";
 import type { Logger } from "pino";
 import { CLIMATE_FIELDS, type ClimateAction, type Command, type Device, type Entity, type Reading } from "../../model/index.js";
 import { parseDuration } from "../../config/duration.js";
@@ -101,26 +102,26 @@ export class MyBeNextBridge implements Bridge {
     const at = { device: command.device, entity: command.entity };
     if (entity.kind === "climate") {
       const product = Number(target.device.vendorId);
-      await this.client.put(`climatecontrollers/${product}`, { setpoint: command.value, scheduletype: this.scheduleType });
+      await this.client.put(`climatecontrollers/${pathSegment(product)}`, { setpoint: command.value, scheduletype: this.scheduleType });
       return [{ ...at, field: CLIMATE_FIELDS.target, value: command.value }];
     }
     if (entity.kind === "select" && entity.key === "lifestyle") {
       const account = Number(target.device.vendorId);
       const lifestyle = this.lifestyles.find((l) => l.account === account && l.name === command.value);
       if (!lifestyle) throw new Error(`lifestyle "${String(command.value)}" is not available for account ${account}`);
-      await this.client.put(`lifestyles/${lifestyle.lifestyle}`, { active: true });
+      await this.client.put(`lifestyles/${pathSegment(lifestyle.lifestyle)}`, { active: true });
       for (const l of this.lifestyles) if (l.account === account) l.active = l === lifestyle;
       return [{ ...at, value: lifestyle.name }];
     }
     if (entity.kind === "scene") {
-      await this.client.put(`scenes/${entity.key.replace(/^scene_/, "")}`, { trigger: true });
+      await this.client.put(`scenes/${pathSegment(entity.key.replace(/^scene_/, ""))}`, { trigger: true });
       return [];
     }
     const property = this.properties.get(Number(entity.key.replace(/^property_/, "")));
     if (!property) throw new Error(`property of ${entity.key} is no longer known; wait for the next poll`);
     const dt = this.datatypes.get(property.datatype);
     const value = propertyWriteValue(command.value, dt, entity);
-    await this.client.put(`properties/${property.property}`, { value });
+    await this.client.put(`properties/${pathSegment(property.property)}`, { value });
     property.value = value;
     return [{ ...at, value: propertyValue(property, dt, entity) }];
   }

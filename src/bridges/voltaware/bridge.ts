@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { pathSafeItems } from "../../http/path.js";
 import { join } from "node:path";
 import { HTTPError } from "got";
 import type { Logger } from "pino";
@@ -115,7 +116,7 @@ export class VoltawareBridge implements Bridge {
   }
 
   async poll(): Promise<PollResult> {
-    const listed = await this.client.sensors();
+    const listed = pathSafeItems(await this.client.sensors(), (id) => id, (id) => this.log.warn({ sensor: id }, "sensor id cannot be used in a URL path: left out"));
     const infos = (await Promise.all(listed.map((id) => this.client.sensor(id)))).filter((i): i is SensorInfo => i !== undefined);
     const ids = infos.map((i) => i.id);
     const now = new Date();

@@ -1,4 +1,5 @@
 import { HTTPError, type Got } from "got";
+import { pathSegment } from "../../http/path.js";
 import { TokenAuth, type Token } from "../../http/token-auth.js";
 import type { BridgeContext } from "../types.js";
 import { UnexpectedResponseError, isRecord } from "../errors.js";
@@ -57,7 +58,7 @@ export class VoltawareClient {
   async sensor(id: string): Promise<SensorInfo | undefined> {
     const what = `GET /sensors/${id}`;
     try {
-      return parseSensor(id, what, await this.getJson(`sensors/${encodeURIComponent(id)}`, what));
+      return parseSensor(id, what, await this.getJson(`sensors/${pathSegment(id)}`, what));
     } catch (error) {
       if (error instanceof HTTPError && error.response.statusCode === 404) return undefined;
       throw error;
@@ -68,7 +69,7 @@ export class VoltawareClient {
   async result(id: string, path: string, query: Record<string, string | number>): Promise<{ what: string; body: unknown } | undefined> {
     const what = `GET /sensors/${id}/${path}?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
     try {
-      return { what, body: await this.getJson(`sensors/${encodeURIComponent(id)}/${path}`, what, query) };
+      return { what, body: await this.getJson(`sensors/${pathSegment(id)}/${path}`, what, query) };
     } catch (error) {
       if (error instanceof HTTPError && error.response.statusCode === 404) return undefined;
       throw error;
@@ -79,7 +80,7 @@ export class VoltawareClient {
   async getMetadata(id: string, section: MetadataSection): Promise<unknown> {
     const what = `GET /sensors/${id}/metadata/${section}`;
     try {
-      return await this.getJson(`sensors/${encodeURIComponent(id)}/metadata/${section}`, what);
+      return await this.getJson(`sensors/${pathSegment(id)}/metadata/${section}`, what);
     } catch (error) {
       if (error instanceof HTTPError && error.response.statusCode === 404) return undefined;
       if (error instanceof HTTPError && error.response.statusCode === 403) throw new MeterNotRegisteredError(id);
@@ -89,7 +90,7 @@ export class VoltawareClient {
 
   async putMetadata(id: string, section: MetadataSection, body: Record<string, unknown>): Promise<void> {
     try {
-      await this.api.put(`sensors/${encodeURIComponent(id)}/metadata/${section}`, { json: body, responseType: "text" });
+      await this.api.put(`sensors/${pathSegment(id)}/metadata/${section}`, { json: body, responseType: "text" });
     } catch (error) {
       if (error instanceof HTTPError && error.response.statusCode === 403) throw new MeterNotRegisteredError(id);
       throw error;

@@ -2,7 +2,7 @@
  * Voltaware answers → checked values → the model. Small pure functions; energies arrive in Wh
  * and are published in kWh.
  */
-import { safeKey, type Device, type Entity, type Reading } from "../../model/index.js";
+import { idKey, type Device, type Entity, type Reading } from "../../model/index.js";
 import { UnexpectedResponseError, isRecord } from "../errors.js";
 
 export interface SensorInfo {
@@ -68,8 +68,6 @@ export interface MetadataStatus {
 // -------------------------------------------------------------------------------------------------
 // Answers
 
-const ID = /^[A-Za-z0-9_.:-]+$/;
-
 /**
  * GET /sensors: the seed shows `[0001, 0002, 0003]`, which is not JSON (leading zeros); such a
  * list is read as written. JSON strings and numbers are taken as they are.
@@ -86,7 +84,8 @@ export function parseSensorList(what: string, text: string): string[] {
   if (!Array.isArray(body)) throw new UnexpectedResponseError(what, "an array of sensor ids", body);
   return body.map((id) => {
     if (typeof id === "number" && Number.isFinite(id)) return String(id);
-    if (typeof id === "string" && ID.test(id)) return id;
+    // Any text: topics get it through idKey and URLs through pathSegment, so an odd id costs nothing.
+    if (typeof id === "string" && id !== "") return id;
     throw new UnexpectedResponseError(what, "sensor ids (strings or numbers)", id);
   });
 }
@@ -211,7 +210,7 @@ export function kWh(wh: number): number {
 }
 
 export function sensorDeviceKey(id: string): string {
-  return `sensor_${safeKey(id)}`;
+  return `sensor_${idKey(id)}`;
 }
 
 const energy = (key: string, name: string, hasAttributes = false): Entity => ({
@@ -270,7 +269,7 @@ export function sensorDevice(
     if (!d) continue;
     add(energy(`${prefix}_energy`, `Energy ${label}`, true), kWh(d.totalWh), { period: d.period, disconnection_percentage: d.disconnectionPercentage });
     const appliances = [...new Set([...knownAppliances, ...Object.keys(d.appliances)])].sort();
-    for (const appliance of appliances) add(energy(`${prefix}_${safeKey(appliance)}`, `${applianceName(appliance)} ${label}`), kWh(d.appliances[appliance] ?? 0));
+    for (const appliance of appliances) add(energy(`${prefix}_${idKey(appliance)}`, `${applianceName(appliance)} ${label}`), kWh(d.appliances[appliance] ?? 0));
   }
 
   const report = results.report;
@@ -291,13 +290,13 @@ export function sensorDevice(
     for (const a of results.cycles.appliances) {
       const name = applianceName(a.appliance);
       const last = [...a.cycles].sort((x, y) => x.to.localeCompare(y.to)).at(-1);
-      add(energy(`${safeKey(a.appliance)}_last_cycle`, `${name} last cycle`, true), last ? kWh(last.wh) : null, {
+      add(energy(`${idKey(a.appliance)}_last_cycle`, `${name} last cycle`, true), last ? kWh(last.wh) : null, {
         period: results.cycles.period,
         from: last?.from ?? null,
         to: last?.to ?? null,
         time_zone: info.locale?.timeZone ?? null,
       });
-      add(energy(`${safeKey(a.appliance)}_month_cycles`, `${name} cycles last month`, true), kWh(a.totalWh), {
+      add(energy(`${idKey(a.appliance)}_month_cycles`, `${name} cycles last month`, true), kWh(a.totalWh), {
         period: results.cycles.period,
         count: a.cycles.length,
         cycles: a.cycles.map((c) => ({ from: c.from, to: c.to, kwh: kWh(c.wh) })),

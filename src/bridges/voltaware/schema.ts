@@ -5,7 +5,7 @@
  * schema cannot say are in `check.ts`.
  */
 import type { JsonSchema } from "../types.js";
-import { DURATION_HINT, DURATION_PATTERN } from "../../config/duration.js";
+import { durationSchema } from "../../config/duration.js";
 
 export const PROPERTY_TYPES = ["HOME", "OFFICE", "COMMERCIAL", "INDUSTRIAL", "INDUSTRY"] as const;
 export const HOME_TYPES = ["FLAT", "HOUSE"] as const;
@@ -50,14 +50,7 @@ export const DEFAULT_EVENTS_URL = "mqtts://test-partner-broker.voltaware.com:888
 export const DEFAULT_PAYLOAD = '{"meter_id": {{meter}}, "timestamp": {{timestamp}}, "values": {{values}}}';
 export const DEFAULT_QUEUE_SIZE = 50_000;
 
-const duration = (description: string, defaultValue: string): JsonSchema => ({
-  type: ["string", "number"],
-  pattern: DURATION_PATTERN,
-  patternErrorMessage: `must be ${DURATION_HINT}`,
-  minimum: 0,
-  default: defaultValue,
-  description,
-});
+const duration = (description: string, defaultValue: string): JsonSchema => durationSchema(description, defaultValue);
 const text = (description: string): JsonSchema => ({ type: "string", minLength: 1, description });
 const oneOf = (values: readonly string[], description: string): JsonSchema => ({ type: "string", enum: [...values], description });
 

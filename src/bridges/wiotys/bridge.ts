@@ -1,7 +1,8 @@
 import { HTTPError } from "got";
+import { pathSafeItems, pathSegment } from "../../http/path.js";
 import type { Logger } from "pino";
 import { parseDuration } from "../../config/duration.js";
-import { safeKey, type Command, type Device, type Entity, type Reading } from "../../model/index.js";
+import { idKey, type Command, type Device, type Entity, type Reading } from "../../model/index.js";
 import type { Bridge, BridgeContext, PollResult } from "../types.js";
 import type { CorporateAccount, Customer, LastValue, Site, Variable, WiotysDevice } from "./api-types.js";
 import { LAST_VALUES_FORMATS, WiotysClient, type LastValuesFormat } from "./client.js";
@@ -20,6 +21,7 @@ import {
 
 export const DEFAULT_TOKEN_PATH = "protocol/openid-connect/token";
 const FORMAT_STATE = "last_values_format";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What the hierarchy holds after the config's selections; re-read every `inventory_refresh`. */
 interface Inventory {
@@ -36,7 +38,7 @@ interface Inventory {
 export function tokenUrlOf(source: Record<string, unknown>): string {
   if (typeof source.token_url === "string" && source.token_url !== "") return source.token_url;
   const keycloak = String(source.keycloak_url ?? "https://connect.socomec.com").replace(/\/+$/, "");
-  return `${keycloak}/realms/${encodeURIComponent(String(source.realm ?? "Socomec"))}/${DEFAULT_TOKEN_PATH}`;
+  return `${keycloak}/realms/${pathSegment(String(source.realm ?? "Socomec"))}/${DEFAULT_TOKEN_PATH}`;
 }
 
 const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined);
@@ -61,6 +63,7 @@ export class WiotysBridge implements Bridge {
   private inventory: Inventory | undefined;
   /** What last values taught about a variable (unit word, title, numeric or not), by `device|ref`. */
   private readonly hints = new Map<string, EntityHints>();
+  private readonly notUuidWarned = new Set<string>();
 
   constructor(ctx: BridgeContext) {
     const s = ctx.source;
@@ -123,7 +126,7 @@ export class WiotysBridge implements Bridge {
     nothingSelected("sites", this.selection.sites, sites, allSites, ca);
 
     const devicesPerSite = await Promise.all(sites.map(async (s) => (await this.client.devices(ca.uuid, s.uuid)).filter((d) => !d.siteUuid || d.siteUuid === s.uuid)));
-    const allDevices = unique(devicesPerSite.flat());
+    const allDevices = pathSafeItems(unique(devicesPerSite.flat()), (d) => d.uuid, (id) => this.log.warn({ device: id }, "device uuid cannot be used in a URL path: left out"));
     const devices = allDevices.filter((d) => this.deviceMatch(d.uuid, d.name, d.serialNumber, d.technicalName));
     nothingSelected("devices", this.selection.devices, devices, allDevices, ca);
 
@@ -148,7 +151,15 @@ export class WiotysBridge implements Bridge {
   }
 
   /** ceil(devices / batch_size) bulk requests, never one per device. */
-  private async lastValues(ca: string, uuids: string[]): Promise<Map<string, LastValue[]>> {
+  private async lastValues(ca: string, all: string[]): Promise<Map<string, LastValue[]>> {
+    // The bulk request refuses a whole batch (400) for one id that is not a UUID: such a device
+    // (never seen in practice) keeps unknown values rather than silencing every other device.
+    const uuids = all.filter((uuid) => UUID.test(uuid));
+    for (const uuid of all) {
+      if (UUID.test(uuid) || this.notUuidWarned.has(uuid)) continue;
+      this.notUuidWarned.add(uuid);
+      this.log.warn({ device: uuid }, "device id is not a UUID, which the bulk last-values request refuses: its values stay unknown");
+    }
     const batches: string[][] = [];
     for (let i = 0; i < uuids.length; i += this.batchSize) batches.push(uuids.slice(i, i + this.batchSize));
     const answers = await Promise.all(batches.map((batch) => this.client.lastValues(ca, batch)));
@@ -164,9 +175,9 @@ export class WiotysBridge implements Bridge {
   private model(inv: Inventory, values: Map<string, LastValue[]>): PollResult {
     const devices: Device[] = [];
     const readings: Reading[] = [];
-    const customerKey = (uuid: string): string => `customer_${safeKey(uuid)}`;
-    const siteKey = (uuid: string): string => `site_${safeKey(uuid)}`;
-    const deviceKeys = new Map(inv.devices.map((d) => [d.uuid, safeKey(d.uuid)]));
+    const customerKey = (uuid: string): string => `customer_${idKey(uuid)}`;
+    const siteKey = (uuid: string): string => `site_${idKey(uuid)}`;
+    const deviceKeys = new Map(inv.devices.map((d) => [d.uuid, idKey(d.uuid)]));
     const sitesOf = new Map<string, number>();
     const devicesOf = new Map<string, number>();
     for (const s of inv.sites) if (s.customerUuid) sitesOf.set(s.customerUuid, (sitesOf.get(s.customerUuid) ?? 0) + 1);

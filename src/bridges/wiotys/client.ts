@@ -1,4 +1,5 @@
 import { HTTPError, type Got } from "got";
+import { pathSegment } from "../../http/path.js";
 import { quote } from "../../log.js";
 import { TokenAuth, type Token } from "../../http/token-auth.js";
 import type { BridgeContext } from "../types.js";
@@ -225,9 +226,7 @@ function str(v: unknown): string | undefined {
   return undefined;
 }
 
-function enc(s: string): string {
-  return encodeURIComponent(s);
-}
+const enc = pathSegment;
 
 function parseJson(what: string, text: string): unknown {
   try {

@@ -1,4 +1,4 @@
-import { DURATION_HINT, DURATION_PATTERN } from "../../config/duration.js";
+import { durationSchema } from "../../config/duration.js";
 import type { BridgeDefinition } from "../types.js";
 import { WiotysBridge } from "./bridge.js";
 
@@ -39,12 +39,7 @@ export const wiotys: BridgeDefinition = {
       },
       page_size: { type: "integer", minimum: 1, maximum: 1000, description: "take of each paged request (the API's default is 50)" },
       batch_size: { type: "integer", minimum: 1, maximum: 1000, description: "Devices per bulk last-values request" },
-      inventory_refresh: {
-        type: ["string", "number"],
-        pattern: DURATION_PATTERN,
-        patternErrorMessage: `must be ${DURATION_HINT}`,
-        description: "How often customers, sites, devices and variables are read again (values are read every interval)",
-      },
+      inventory_refresh: durationSchema("How often customers, sites, devices and variables are read again (values are read every interval)"),
       requests_per_second: { type: "number", exclusiveMinimum: 0, maximum: 100, description: "Requests per second to the SoData API at most" },
       last_values_body: {
         enum: ["auto", "device_uuids", "devices", "array"],

@@ -3,7 +3,7 @@
  * Assistant units and device classes, last values as readings, and the config's selections.
  * Small pure functions; the bridge strings them together.
  */
-import { safeKey, type Entity, type ReadingValue, type StateClass } from "../../model/index.js";
+import { idKey, type Entity, type ReadingValue, type StateClass } from "../../model/index.js";
 import type { LastValue, Variable } from "./api-types.js";
 
 // -------------------------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ export function variableRef(v: Pick<Variable, "itemType" | "itemIndex" | "servic
 
 /** Topic-safe entity key of a variable: `Global_0_140100`. */
 export function variableKey(v: Pick<Variable, "itemType" | "itemIndex" | "serviceId">): string {
-  return safeKey(`${v.itemType}_${v.itemIndex}_${v.serviceId}`);
+  return idKey(`${v.itemType}_${v.itemIndex}_${v.serviceId}`);
 }
 
 export type VariableKind = "alarm" | "counter" | "measure" | "other";

@@ -57,6 +57,8 @@ export interface BelimoSimulatorOptions {
   statsShape?: Settings["statsShape"];
   /** Seed of the device ids and values (default 1). */
   seed?: number;
+  /** Ids of the first devices instead of generated UUIDs (ids unsafe in topics and URLs, say). */
+  ids?: string[];
 }
 
 export interface SimDeviceInfo {
@@ -130,6 +132,7 @@ export async function startBelimoSimulator(options: BelimoSimulatorOptions = {})
     timeScale: options.timeScale ?? 1,
     jobDelayMs: options.jobDelayMs ?? 1500,
     seed: options.seed ?? 1,
+    ...(options.ids ? { ids: options.ids } : {}),
   });
   const settings: Settings = {
     statsShape: options.statsShape ?? "nested",

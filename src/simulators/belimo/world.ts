@@ -80,6 +80,8 @@ export interface WorldOptions {
   timeScale: number;
   jobDelayMs: number;
   seed: number;
+  /** Ids of the first devices instead of generated UUIDs (ids unsafe in topics and URLs, say). */
+  ids?: string[];
 }
 
 const DAY_S = 86_400;
@@ -138,7 +140,8 @@ export class World {
     registered?: boolean;
   }): void {
     const r = o.rand;
-    const id = uuid(r);
+    const generated = uuid(r);
+    const id = this.opts.ids?.[this.order.length] ?? generated;
     const serial = `${String(Math.floor(r() * 90_000) + 10_000)}-${String(Math.floor(r() * 90_000) + 10_000)}-${String(Math.floor(r() * 900) + 100)}-${String(Math.floor(r() * 900) + 100)}`;
     const heatMean = o.heating ? 4000 + r() * 8000 : 300 + r() * 500;
     const coolMean = o.heating ? 50 + r() * 150 : 3000 + r() * 5000;

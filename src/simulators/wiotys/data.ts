@@ -145,9 +145,9 @@ export const DEVICES: DeviceSpec[] = [
 ];
 
 /** Filler meters (for paging and load): in Huttenheim, without a gateway. */
-export function extraDevice(n: number): DeviceSpec {
+export function extraDevice(n: number, uuid?: string): DeviceSpec {
   const hex = n.toString(16).padStart(12, "0");
-  return device(`0000e17a-0000-4000-8000-${hex}`, `Diris A-10 #${n}`, `DIRIS_A10_X${n}`, `D10X${String(n).padStart(6, "0")}`, "meter", "Diris A-10", WIOTYS_IDS.sites.huttenheim, null, "2023-06-01T00:00:00.000Z");
+  return device(uuid ?? `0000e17a-0000-4000-8000-${hex}`, `Diris A-10 #${n}`, `DIRIS_A10_X${n}`, `D10X${String(n).padStart(6, "0")}`, "meter", "Diris A-10", WIOTYS_IDS.sites.huttenheim, null, "2023-06-01T00:00:00.000Z");
 }
 
 // -------------------------------------------------------------------------------------------------

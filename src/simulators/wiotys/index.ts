@@ -45,6 +45,8 @@ export interface WiotysSimulatorOptions {
   timeScale?: number;
   /** Filler meters added to the site (FR) Huttenheim, for paging and batching. default 0 */
   extraDevices?: number;
+  /** Uuids of the filler meters instead of generated ones (ids unsafe in topics and URLs, say); their count adds to extraDevices. */
+  extraDeviceUuids?: string[];
   /** Corporate accounts the user sees; default both (SoLink and SoLink Lab). */
   corporateAccounts?: string[];
   /** `take` when a request has none; default 50 (seed 4.1). */
@@ -102,7 +104,7 @@ export async function startWiotysSimulator(options: WiotysSimulatorOptions = {})
     password: options.password ?? "demo-password",
   };
   const realm = options.realm ?? "Socomec";
-  const world = new World({ timeScale: options.timeScale ?? 1, extraDevices: options.extraDevices ?? 0 });
+  const world = new World({ timeScale: options.timeScale ?? 1, extraDevices: Math.max(options.extraDevices ?? 0, options.extraDeviceUuids?.length ?? 0), extraDeviceUuids: options.extraDeviceUuids });
   let url = "";
   const keycloak = new Keycloak(
     { realm, ...credentials, accessTokenLifetime: options.accessTokenLifetime ?? 300, refreshTokenLifetime: options.refreshTokenLifetime ?? 1800 },

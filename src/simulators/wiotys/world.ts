@@ -43,6 +43,7 @@ function round(n: number, decimals: number): number {
 export interface WorldOptions {
   timeScale: number;
   extraDevices: number;
+  extraDeviceUuids?: string[];
 }
 
 export class World {
@@ -57,7 +58,7 @@ export class World {
   constructor(private readonly opts: WorldOptions) {
     for (const d of DEVICES) this.devices.set(d.uuid, { ...d });
     for (let n = 1; n <= opts.extraDevices; n++) {
-      const d = extraDevice(n);
+      const d = extraDevice(n, opts.extraDeviceUuids?.[n - 1]);
       this.devices.set(d.uuid, d);
     }
   }
