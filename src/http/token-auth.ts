@@ -44,11 +44,27 @@ export class TokenAuth implements AuthProvider {
 
   async headers(): Promise<Record<string, string>> {
     const token = await this.valid();
-    return { [this.opts.headerName ?? "authorization"]: token.header ?? `Bearer ${token.accessToken}` };
+    return { [this.headerName]: this.headerValue(token) };
   }
 
-  invalidate(): void {
-    if (this.token) this.token = { ...this.token, expiresAt: 0 };
+  private get headerName(): string {
+    return (this.opts.headerName ?? "authorization").toLowerCase();
+  }
+
+  private headerValue(token: Token): string {
+    return token.header ?? `Bearer ${token.accessToken}`;
+  }
+
+  /**
+   * Drops the token after a 401, but only the one that failed: requests sent together all see the
+   * 401, and the later ones must not drop the token the first one already renewed.
+   */
+  invalidate(rejected?: Record<string, string | string[] | undefined>): boolean {
+    if (!this.token || this.token.expiresAt === 0) return false;
+    const sent = rejected?.[this.headerName];
+    if (sent !== undefined && sent !== this.headerValue(this.token)) return false;
+    this.token = { ...this.token, expiresAt: 0 };
+    return true;
   }
 
   /** Forgets everything, refresh token included (e.g. the password changed). */
