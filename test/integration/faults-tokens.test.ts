@@ -114,6 +114,8 @@ function climkitCase(id: string, sim: ClimkitSimulator, strike: (s: ClimkitSimul
 
 describe("tokens expiring or revoked mid-run, every vendor", () => {
   const cases: Case[] = [];
+  /** Clouds whose tokens live a few seconds: renewed ahead of time, never struck. */
+  const natural: Case[] = [];
   let benext: MyBeNextSimulator;
   let broker: EmbeddedBroker;
   let rec: Recorder;
@@ -166,11 +168,19 @@ describe("tokens expiring or revoked mid-run, every vendor", () => {
       climkitCase("climkit_expired", await startClimkitSimulator({ sites: tinyClimkitSites(), periodMs: 1_000 }), (s) => s.expireTokens()),
       climkitCase("climkit_revoked", await startClimkitSimulator({ sites: tinyClimkitSites(), periodMs: 1_000 }), (s) => s.revokeTokens()),
     );
+    const none = { logins: 0, refreshes: 0, failedRefreshes: 0 };
+    const nothing = () => undefined;
+    natural.push(
+      belimoCase("belimo_lifetime", await startBelimoSimulator({ valves: 2, actuators: 0, unregistered: 0, deviceDataRate: 50, deviceDataBurst: 20, accessTokenLifetimeS: 4 }), nothing, none),
+      wiotysCase("wiotys_lifetime", await startWiotysSimulator({ accessTokenLifetime: 4 }), nothing, none),
+      voltawareCase("voltaware_lifetime", await startVoltawareSimulator({ tokenLifetimeSecs: 4 }), nothing, none),
+      climkitCase("climkit_lifetime", await startClimkitSimulator({ sites: tinyClimkitSites(), periodMs: 1_000, tokenLifetimeMs: 3_000 }), nothing),
+    );
     benext = await startMyBeNextSimulator();
     broker = await startAedes();
     rec = await Recorder.start(broker.url);
-    d = await startTestDaemon({ mqttUrl: broker.url, sources: [...cases.map((c) => c.source), myBeNextSource(benext, "mybenext")] });
-    await Promise.all([...cases.map((c) => c.id), "mybenext"].map((id) => rec.waitFor(`cloud2mqtt/${id}/availability`, (p) => p === "online", 60_000)));
+    d = await startTestDaemon({ mqttUrl: broker.url, sources: [...cases, ...natural].map((c) => c.source).concat(myBeNextSource(benext, "mybenext")) });
+    await Promise.all([...cases, ...natural].map((c) => c.id).concat("mybenext").map((id) => rec.waitFor(`cloud2mqtt/${id}/availability`, (p) => p === "online", 60_000)));
   }, 90_000);
 
   afterAll(async () => {
@@ -179,7 +189,7 @@ describe("tokens expiring or revoked mid-run, every vendor", () => {
     await d?.stop();
     await rec?.close();
     await broker?.close();
-    await Promise.all(cases.map((c) => c.close()));
+    await Promise.all([...cases, ...natural].map((c) => c.close()));
     await benext?.close();
   });
 
@@ -198,7 +208,7 @@ describe("tokens expiring or revoked mid-run, every vendor", () => {
         struck.set(c.id, Date.now());
         // Enough polls after the strike for an extra renewal to show, or a stalled source.
         const from = Date.now();
-        await polls(c.id, from, 4, 45_000).catch(() => {
+        await polls(c.id, from, 3, 45_000).catch(() => {
           throw new Error(`${c.id} stopped polling after the strike: ${lastPolls(c.id, from).size} polls since`);
         });
       }),
@@ -222,6 +232,22 @@ describe("tokens expiring or revoked mid-run, every vendor", () => {
       const rejectedLines = lines.filter((l) => /access rejected \(401\)/.test(l.msg as string));
       expect(rejectedLines, c.id).toHaveLength(1);
       expect(lines.filter((l) => l.level === "warn" || l.level === "error"), c.id).toEqual([]);
+    }
+  });
+
+  it("renews tokens that run out on their own ahead of time: with the refresh token, or a login where there is none", async () => {
+    // They have been running through the test above, several token lifetimes.
+    const since = Date.now();
+    await Promise.all(natural.map((c) => polls(c.id, since, 1)));
+    for (const c of natural) {
+      const n = c.counts();
+      if (c.id.startsWith("climkit")) expect(n.logins, c.id).toBeGreaterThanOrEqual(3);
+      else {
+        expect(n.logins, c.id).toBe(1);
+        expect(n.refreshes, c.id).toBeGreaterThanOrEqual(2);
+        expect(n.failedRefreshes, c.id).toBe(0);
+      }
+      expect(rec.on(`cloud2mqtt/${c.id}/availability`).map((m) => m.payload), c.id).toEqual(["online"]);
     }
   });
 
