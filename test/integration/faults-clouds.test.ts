@@ -119,6 +119,13 @@ describe("cloud faults, every vendor × every kind, in one daemon", () => {
     const during = availability(id).filter((m) => m.at >= incident.faultAt);
     expect(during.map((m) => m.payload)).toEqual(["offline", "online"]);
 
+    if (kind === "e500" || kind === "e429") {
+      // Each failed poll sent its failing request three times: a 500 or a 429 may pass.
+      const status = kind === "e500" ? 500 : 429;
+      const answered = clouds.get(id)!.requests().filter((r) => r.time >= incident.faultAt && r.time <= incident.offlineAt! && r.status === status);
+      expect(answered.length, "answers of the fault before going offline").toBeGreaterThanOrEqual(3 * OFFLINE_AFTER_FAILURES);
+    }
+
     const logs = logsOf(id, incident.faultAt);
     const offline = logs.filter((l) => l.msg === "source offline");
     expect(offline, "one 'source offline' line").toHaveLength(1);
