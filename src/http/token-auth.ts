@@ -1,3 +1,4 @@
+import { RequestError } from "got";
 import type { Logger } from "pino";
 import type { AuthProvider } from "./client.js";
 
@@ -90,7 +91,7 @@ export class TokenAuth implements AuthProvider {
     if (canRefresh && old?.refreshToken) {
       try {
         this.stats.refreshes++;
-        return this.accept(await this.opts.refresh!(old.refreshToken), old);
+        return this.accept(await this.refreshOnceMore(old.refreshToken), old);
       } catch (error) {
         this.stats.failedRefreshes++;
         this.opts.logger.info({ err: error instanceof Error ? error.message : String(error) }, "token refresh failed: logging in again");
@@ -98,6 +99,21 @@ export class TokenAuth implements AuthProvider {
     }
     this.stats.logins++;
     return this.accept(await this.opts.login());
+  }
+
+  /**
+   * A refresh that got no answer at all (a kept-alive connection the server had just closed, a
+   * timeout) is sent once more: the refresh token is most likely still good, and a login would
+   * cost a password grant.
+   */
+  private async refreshOnceMore(refreshToken: string): Promise<Token> {
+    try {
+      return await this.opts.refresh!(refreshToken);
+    } catch (error) {
+      if (!(error instanceof RequestError) || error.response !== undefined) throw error;
+      this.opts.logger.debug({ err: error.message }, "token refresh got no answer: sending it once more");
+      return this.opts.refresh!(refreshToken);
+    }
   }
 
   private accept(token: Token, previous?: Token): Token {

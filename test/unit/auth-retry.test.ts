@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import got from "got";
 import { createHttpClient } from "../../src/http/client.js";
 import { TokenAuth, type Token } from "../../src/http/token-auth.js";
 
@@ -16,6 +17,8 @@ describe("renewing a token after a 401", () => {
   let url = "";
   /** The only access token the server takes. */
   let valid = "";
+  /** Nothing listens there: connection refused. */
+  let closedPort = 0;
   const logger = pino({ level: "silent" });
 
   beforeAll(async () => {
@@ -28,6 +31,10 @@ describe("renewing a token after a 401", () => {
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", () => r()));
+    closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
@@ -59,6 +66,23 @@ describe("renewing a token after a 401", () => {
     const answers = await Promise.all([1, 2, 3, 4].map(() => api.get("data").then((r) => r.statusCode)));
     expect(answers).toEqual([200, 200, 200, 200]);
     expect(tokens.stats.refreshes + tokens.stats.logins - before.refreshes - before.logins).toBe(1);
+  });
+
+  it("sends a refresh that got no answer once more instead of logging in", async () => {
+    let refreshes = 0;
+    const tokens = new TokenAuth({
+      login: async () => ({ accessToken: "first", expiresAt: Date.now() + 3_600_000, refreshToken: "r" }),
+      refresh: async () => {
+        // The first refresh meets a closed connection, as when a kept-alive socket was just closed.
+        if (refreshes++ === 0) await got.post(`http://127.0.0.1:${closedPort}/token`, { retry: { limit: 0 } });
+        return { accessToken: "second", expiresAt: Date.now() + 3_600_000 };
+      },
+      logger,
+      registerSecret: () => undefined,
+    });
+    tokens.invalidate(await tokens.headers());
+    expect(await tokens.headers()).toEqual({ authorization: "Bearer second" });
+    expect(tokens.stats).toMatchObject({ logins: 1, failedRefreshes: 0 });
   });
 
   it("drops only the token a 401 answered", async () => {
