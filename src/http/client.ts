@@ -6,11 +6,13 @@ import { RateLimiter, type RateLimit } from "./rate-limiter.js";
 
 /**
  * Authentication of one vendor: `headers()` returns what authenticates a request, refreshing a
- * token before it expires; `invalidate()` forgets it after a 401 so the next call logs in again.
+ * token before it expires; `invalidate(rejected)` forgets it after a 401 so the next call logs in
+ * again, unless `rejected` (the headers the 401 answered) shows it has been replaced meanwhile.
+ * It returns false when it dropped nothing (another request's 401 already did, or renewed it).
  */
 export interface AuthProvider {
   headers(): Promise<Record<string, string>>;
-  invalidate(): void;
+  invalidate(rejected?: Record<string, string | string[] | undefined>): boolean | void;
 }
 
 export interface HttpClientOptions {
@@ -85,9 +87,12 @@ export function createHttpClient(opts: HttpClientOptions): Got {
           if (response.statusCode === 401 && opts.auth && !ctx[authRetried]) {
             // One new login per request: a second 401 means the credentials are wrong.
             ctx[authRetried] = true;
-            opts.auth.invalidate();
-            opts.logger.info("access rejected (401): logging in again");
-            return retryWithMergedOptions({});
+            // Requests sent together meet the same 401: one line per renewal, not per request.
+            const dropped = opts.auth.invalidate(response.request.options.headers) !== false;
+            opts.logger[dropped ? "info" : "debug"]("access rejected (401): logging in again");
+            // preserveHooks: got drops the remaining afterResponse hooks of a retried request by
+            // default, and this one gives the retry's rate-limiter slot back.
+            return retryWithMergedOptions({ preserveHooks: true });
           }
           return response;
         },

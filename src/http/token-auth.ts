@@ -1,3 +1,4 @@
+import { RequestError } from "got";
 import type { Logger } from "pino";
 import type { AuthProvider } from "./client.js";
 
@@ -44,11 +45,27 @@ export class TokenAuth implements AuthProvider {
 
   async headers(): Promise<Record<string, string>> {
     const token = await this.valid();
-    return { [this.opts.headerName ?? "authorization"]: token.header ?? `Bearer ${token.accessToken}` };
+    return { [this.headerName]: this.headerValue(token) };
   }
 
-  invalidate(): void {
-    if (this.token) this.token = { ...this.token, expiresAt: 0 };
+  private get headerName(): string {
+    return (this.opts.headerName ?? "authorization").toLowerCase();
+  }
+
+  private headerValue(token: Token): string {
+    return token.header ?? `Bearer ${token.accessToken}`;
+  }
+
+  /**
+   * Drops the token after a 401, but only the one that failed: requests sent together all see the
+   * 401, and the later ones must not drop the token the first one already renewed.
+   */
+  invalidate(rejected?: Record<string, string | string[] | undefined>): boolean {
+    if (!this.token || this.token.expiresAt === 0) return false;
+    const sent = rejected?.[this.headerName];
+    if (sent !== undefined && sent !== this.headerValue(this.token)) return false;
+    this.token = { ...this.token, expiresAt: 0 };
+    return true;
   }
 
   /** Forgets everything, refresh token included (e.g. the password changed). */
@@ -74,7 +91,7 @@ export class TokenAuth implements AuthProvider {
     if (canRefresh && old?.refreshToken) {
       try {
         this.stats.refreshes++;
-        return this.accept(await this.opts.refresh!(old.refreshToken), old);
+        return this.accept(await this.refreshOnceMore(old.refreshToken), old);
       } catch (error) {
         this.stats.failedRefreshes++;
         this.opts.logger.info({ err: error instanceof Error ? error.message : String(error) }, "token refresh failed: logging in again");
@@ -82,6 +99,21 @@ export class TokenAuth implements AuthProvider {
     }
     this.stats.logins++;
     return this.accept(await this.opts.login());
+  }
+
+  /**
+   * A refresh that got no answer at all (a kept-alive connection the server had just closed, a
+   * timeout) is sent once more: the refresh token is most likely still good, and a login would
+   * cost a password grant.
+   */
+  private async refreshOnceMore(refreshToken: string): Promise<Token> {
+    try {
+      return await this.opts.refresh!(refreshToken);
+    } catch (error) {
+      if (!(error instanceof RequestError) || error.response !== undefined) throw error;
+      this.opts.logger.debug({ err: error.message }, "token refresh got no answer: sending it once more");
+      return this.opts.refresh!(refreshToken);
+    }
   }
 
   private accept(token: Token, previous?: Token): Token {

@@ -139,8 +139,8 @@ export class ClimkitClient {
         return parseJson(what, response.body);
       } catch (error) {
         if (attempt === 0 && error instanceof HTTPError && error.response.statusCode === 401) {
-          this.auth.invalidate();
-          this.log.info({ request: what }, "access rejected (401): logging in again");
+          const dropped = this.auth.invalidate(headers);
+          this.log[dropped ? "info" : "debug"]({ request: what }, "access rejected (401): logging in again");
           continue;
         }
         throw error;

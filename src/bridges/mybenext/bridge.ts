@@ -39,6 +39,8 @@ export class MyBeNextBridge implements Bridge {
   private properties = new Map<number, Property>();
   private cursor: string | null = null;
   private fullSyncAt = 0;
+  /** Properties without ids at the last full sync. */
+  private skippedProperties = 0;
   private knownProducts = new Set<number>();
   private accounts: Account[] = [];
   private lifestyles: Lifestyle[] = [];
@@ -159,8 +161,11 @@ export class MyBeNextBridge implements Bridge {
     const query = full || !this.cursor ? accountQuery : { ...accountQuery, updated_after: this.cursor };
     const fetched = await this.client.list<Property>("properties", "properties", "property", query);
     const valid = fetched.filter((p) => typeof p.property === "number" && typeof p.product === "number" && typeof p.datatype === "number");
-    if (valid.length < fetched.length) this.log.warn({ skipped: fetched.length - valid.length }, "skipped properties without property, product or datatype ids");
+    const skipped = fetched.length - valid.length;
+    // Warned when a full sync finds a different number, not at every poll of a cloud that keeps a broken item.
+    if (skipped > 0) this.log[full && skipped !== this.skippedProperties ? "warn" : "debug"]({ skipped }, "skipped properties without property, product or datatype ids");
     if (full) {
+      this.skippedProperties = skipped;
       this.properties = new Map(valid.map((p) => [p.property, p]));
       this.fullSyncAt = Date.now();
     } else {

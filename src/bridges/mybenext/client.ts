@@ -49,6 +49,11 @@ export class MyBeNextClient {
       const headers: Record<string, string> = ranged ? { range: `resourceids ${start}-2147483647/${this.pageSize}` } : {};
       const response = await this.http.get(path, { searchParams: query, headers, responseType: "text" });
       const items = this.unwrap<T>(`GET /${path}`, key, response.body);
+      // A stray item without its id is skipped by the caller, but a page of nothing but such items
+      // is not this list at all: taken as it is, every device would leave Home Assistant.
+      if (items.length > 0 && !items.some((i) => typeof (i as Record<string, unknown>)[idField] === "number")) {
+        throw new UnexpectedResponseError(`GET /${path}`, `{"${key}": [{"${idField}": <id>, …}]}`, items[0]);
+      }
       all.push(...items);
       if (!ranged || response.statusCode !== 206 || items.length < this.pageSize) return all;
       const lastId = Math.max(...items.map((i) => Number((i as Record<string, unknown>)[idField])));

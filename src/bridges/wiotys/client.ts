@@ -158,7 +158,8 @@ export class WiotysClient {
     let firstError: unknown;
     for (const format of formats) {
       try {
-        const text = (await this.api.put(path, { json: lastValuesBody(format, uuids), responseType: "text" })).body;
+        // A read behind a PUT: sent again like a GET after a reset connection, a 429 or a 5xx.
+        const text = (await this.api.put(path, { json: lastValuesBody(format, uuids), responseType: "text", retry: { methods: ["PUT"] } })).body;
         if (format !== this.format) {
           this.format = format;
           this.opts.onFormat?.(format);

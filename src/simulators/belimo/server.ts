@@ -33,6 +33,8 @@ export interface BelimoFaults {
   malformed: boolean;
   /** API: answers are delayed. */
   slowMs: number;
+  /** API: 200 with this body instead of the answer (malformed JSON, or JSON of another shape); token endpoints are spared. */
+  body: string | null;
   /** API: the next n requests answer 401 invalid_token. */
   unauthorizedNext: number;
   /** API: the next n requests answer 429 with Retry-After: 1. */
@@ -52,6 +54,7 @@ export const noFaults = (): BelimoFaults => ({
   status500: false,
   malformed: false,
   slowMs: 0,
+  body: null,
   unauthorizedNext: 0,
   rateLimitNext: 0,
   identity500: false,
@@ -307,6 +310,7 @@ async function handleApi(state: ServerState, req: IncomingMessage, url: URL, rec
     }
     if (faults.status500) throw apiError(500, "Internal Server Error", "internal server error");
     if (faults.malformed) return { status: 200, raw: '{"data": [{"id": "5a430aa2-1d46-4776-bfe1-a10b6c5672', headers: {} };
+    if (faults.body !== null) return { status: 200, raw: faults.body, headers: {} };
     if (faults.refuse && url.pathname.startsWith(faults.refuse.path)) {
       const status = faults.refuse.status;
       throw apiError(status, status === 403 ? "Forbidden" : status === 404 ? "Not Found" : "Bad Request", "refused by the simulator's fault injection");

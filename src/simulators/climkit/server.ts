@@ -36,9 +36,11 @@ export interface ClimkitFaults {
   malformed: boolean;
   /** Every answer waits this long. */
   slowMs: number;
+  /** 200 with this body instead of the answer (malformed JSON, or JSON of another shape); POST /auth is spared. */
+  body: string | null;
   /** The next n authenticated requests get 401 (as if their token had been revoked). */
   unauthorizedNext: number;
-  /** The next n requests get 429. */
+  /** The next n requests get 429 with Retry-After: 1. */
   rateLimitNext: number;
   /** 500 whose body quotes the request back, Authorization header and body included. */
   echo: boolean;
@@ -46,7 +48,7 @@ export interface ClimkitFaults {
   only: string | null;
 }
 
-export const noFaults = (): ClimkitFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, unauthorizedNext: 0, rateLimitNext: 0, echo: false, only: null });
+export const noFaults = (): ClimkitFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, body: null, unauthorizedNext: 0, rateLimitNext: 0, echo: false, only: null });
 
 export interface TokenRecord {
   serial: number;
@@ -78,10 +80,11 @@ class Reply {
     readonly status: number,
     readonly body: unknown,
     readonly raw = false,
+    readonly headers: Record<string, string> = {},
   ) {}
 }
 
-const msg = (status: number, text: string): Reply => new Reply(status, { msg: text });
+const msg = (status: number, text: string, headers: Record<string, string> = {}): Reply => new Reply(status, { msg: text }, false, headers);
 
 export function createHandler(state: ServerState): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -155,7 +158,7 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
     reply = msg(429, "Too Many Requests: 1 per 1 second");
   } else if (faulty && faults.rateLimitNext > 0) {
     faults.rateLimitNext--;
-    reply = msg(429, "Too Many Requests: 1 per 1 second");
+    reply = msg(429, "Too Many Requests: 1 per 1 second", { "Retry-After": "1" });
   } else if (faulty && faults.unauthorizedNext > 0 && url.pathname !== `${API_PREFIX}/auth`) {
     faults.unauthorizedNext--;
     reply = msg(401, "Token has been revoked");
@@ -165,6 +168,8 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
     reply = new Reply(500, "<!doctype html><title>500 Internal Server Error</title><h1>Internal Server Error</h1>", true);
   } else if (faulty && faults.malformed) {
     reply = new Reply(200, '[{"timestamp": "2026-03-22 05:30:00+01:00", "total": 0.0', true);
+  } else if (faulty && faults.body !== null && url.pathname !== `${API_PREFIX}/auth`) {
+    reply = new Reply(200, faults.body, true);
   } else if (bodyError) {
     reply = msg(400, "The browser (or proxy) sent a request that this server could not understand.");
   } else {
@@ -178,7 +183,7 @@ function send(req: IncomingMessage, res: ServerResponse, record: RecordedRequest
   if (res.destroyed || res.writableEnded) return;
   record.status = reply.status;
   const text = reply.raw ? String(reply.body) : JSON.stringify(reply.body);
-  const headers: Record<string, string> = { "content-type": reply.raw && reply.status !== 200 ? "text/html; charset=utf-8" : "application/json" };
+  const headers: Record<string, string> = { "content-type": reply.raw && reply.status !== 200 ? "text/html; charset=utf-8" : "application/json", ...reply.headers };
   let payload = Buffer.from(text, "utf8");
   if (payload.length > 1024 && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))) {
     payload = gzipSync(payload);

@@ -27,13 +27,16 @@ export interface MyBeNextFaults {
   status500: boolean;
   malformed: boolean;
   slowMs: number;
+  /** 200 with this body instead of the answer (malformed JSON, or JSON of another shape). */
+  body: string | null;
   unauthorizedNext: number;
+  /** The next n requests answer 429 with Retry-After: 1. */
   rateLimitNext: number;
   /** 500 whose body quotes the request back, Authorization header and body included. */
   echo: boolean;
 }
 
-export const noFaults = (): MyBeNextFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, unauthorizedNext: 0, rateLimitNext: 0, echo: false });
+export const noFaults = (): MyBeNextFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, body: null, unauthorizedNext: 0, rateLimitNext: 0, echo: false });
 
 export interface Credentials {
   username: string;
@@ -374,6 +377,8 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
   } else if (faults.malformed) {
     const key = route ? LIST_KEY[route.resource] : "products";
     reply = new Reply(200, `{"${key}": [{"account": 1, "name": "Living room dim`, {}, true);
+  } else if (faults.body !== null) {
+    reply = new Reply(200, faults.body, {}, true);
   } else {
     try {
       reply = dispatch(state, method, url, seg, route, headers, bodyText, bodyError);

@@ -7,7 +7,7 @@
  * (the seed's rules, 400 naming the field, 403 for a meter without events or unknown to the
  * token), GET /sensors/<id>/sm/disag/{month,month/weeks,week,cycles/monthly,cycles/weekly} and
  * /sm/reports/{monthly,weekly} (404 before the 3rd of the next month, 400 for a week that is not
- * Monday–Sunday). Faults: outage, 500, malformed body, slow answers, 401, 429, revoked tokens,
+ * Monday–Sunday). Faults: outage, 500, truncated or any other body, slow answers, 401, 429, revoked tokens,
  * pending results; optional requests-per-second limit; a request log.
  *
  * Events broker (optional): see broker.ts. An accepted event makes the meter exist at the API.

@@ -25,6 +25,8 @@ export interface VoltawareFaults {
   /** Answers 200 with a cut-off JSON body. */
   malformed: boolean;
   slowMs: number;
+  /** API: 200 with this body instead of the answer (malformed JSON, or JSON of another shape); /auth is spared. */
+  body: string | null;
   /** The next n API requests answer 401 as if the token had expired. */
   unauthorizedNext: number;
   /** The next n requests answer 429 with Retry-After: 1. */
@@ -35,7 +37,7 @@ export interface VoltawareFaults {
   echo: boolean;
 }
 
-export const noFaults = (): VoltawareFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, unauthorizedNext: 0, rateLimitNext: 0, forbiddenNext: 0, echo: false });
+export const noFaults = (): VoltawareFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, body: null, unauthorizedNext: 0, rateLimitNext: 0, forbiddenNext: 0, echo: false });
 
 export type SensorListFormat = "strings" | "numbers" | "seed";
 
@@ -120,6 +122,8 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
     reply = error(500, "Internal Server Error");
   } else if (faults.malformed) {
     reply = new Reply(200, '{"connection_state": "connected", "firmware": "1123', {}, true);
+  } else if (faults.body !== null && !url.pathname.startsWith("/auth")) {
+    reply = new Reply(200, faults.body, {}, true);
   } else {
     reply = route(state, method, url, headers, body, text);
   }

@@ -34,6 +34,8 @@ export interface WiotysFaults {
   /** 200 with a truncated JSON body. */
   malformed: boolean;
   slowMs: number;
+  /** API: 200 with this body instead of the answer (malformed JSON, or JSON of another shape); Keycloak is spared. */
+  body: string | null;
   /** The next n API requests answer 401 whatever their token. */
   unauthorizedNext: number;
   /** The next n API requests answer 429 with Retry-After: 1. */
@@ -44,11 +46,11 @@ export interface WiotysFaults {
   notFound: boolean;
   /** API and token endpoint: 500 whose body quotes the request back, Authorization header and body included. */
   echo: boolean;
-  /** When set, outage, status500, malformed and slowMs hit only paths containing it. */
+  /** When set, outage, status500, malformed, body and slowMs hit only paths containing it. */
   pathFilter: string | null;
 }
 
-export const noFaults = (): WiotysFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, unauthorizedNext: 0, rateLimitNext: 0, keycloakDown: false, notFound: false, echo: false, pathFilter: null });
+export const noFaults = (): WiotysFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, body: null, unauthorizedNext: 0, rateLimitNext: 0, keycloakDown: false, notFound: false, echo: false, pathFilter: null });
 
 export type LastValuesBodyForm = "device_uuids" | "devices" | "array";
 
@@ -207,6 +209,7 @@ function api(state: ServerState, method: string, url: URL, body: unknown, header
   if (!state.keycloak.verify(bearer)) return apiError(401, "Unauthorized", BEARER_CHALLENGE(realm, "invalid_token"));
   if (hit && faults.notFound) return notFound(`Cannot ${method} ${url.pathname}`);
   if (hit && faults.malformed) return new Reply(200, '{"total": 3, "results": [{"uuid": "3fd80117-0674-4f30-bbff-9ef7f467a450", "name": "(FR) Benf', {}, true);
+  if (hit && faults.body !== null) return new Reply(200, faults.body, {}, true);
   try {
     return route(state, method, url, body);
   } catch (e) {
