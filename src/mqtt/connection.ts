@@ -30,6 +30,8 @@ export class MqttConnection {
   private readonly handlers: Array<{ filter: string; handler: MessageHandler }> = [];
   private reconnectDelay = MIN_RECONNECT_MS;
   private connectedOnce = false;
+  /** The current outage (or failing first connection) has been logged: its retries go to debug. */
+  private outageLogged = false;
   private readonly reconnectListeners: Array<() => void> = [];
   private readonly log: Logger;
 
@@ -56,8 +58,16 @@ export class MqttConnection {
     }
     this.client = mqtt.connect(opts.url, options);
     this.client.on("connect", () => this.onConnect());
-    this.client.on("close", () => this.onClose());
-    this.client.on("error", (err) => this.log.warn({ err: err.message }, "MQTT error"));
+    // Before mqtt.js's own close handler, which schedules the next attempt with the period set here.
+    this.client.prependListener("close", () => this.onClose());
+    this.client.on("error", (err) => {
+      if (!this.client.connected && this.outageLogged) {
+        this.log.debug({ err: err.message }, "MQTT error");
+        return;
+      }
+      this.log.warn({ err: err.message }, "MQTT error");
+      if (!this.client.connected) this.outageLogged = true;
+    });
     this.client.on("message", (topic, payload, packet) => {
       for (const { filter, handler } of this.handlers) {
         if (topicMatches(filter, topic)) handler(topic, payload, packet.retain);
@@ -161,6 +171,7 @@ export class MqttConnection {
   private onConnect(): void {
     this.reconnectDelay = MIN_RECONNECT_MS;
     this.client.options.reconnectPeriod = MIN_RECONNECT_MS;
+    this.outageLogged = false;
     if (!this.connectedOnce) {
       this.connectedOnce = true;
       this.log.info({ broker: safeUrl(this.opts.url) }, "connected to MQTT broker");
@@ -175,7 +186,13 @@ export class MqttConnection {
     if (this.client.disconnecting) return;
     // mqtt.js retries at a fixed period; widen it so a long outage is not hammered.
     this.client.options.reconnectPeriod = this.reconnectDelay;
-    if (this.connectedOnce) this.log.warn({ retryInMs: this.reconnectDelay }, "MQTT connection lost, reconnecting");
+    // Once per outage: every failed attempt closes again.
+    if (this.connectedOnce && !this.outageLogged) {
+      this.log.warn({ retryInMs: this.reconnectDelay }, "MQTT connection lost, reconnecting");
+      this.outageLogged = true;
+    } else {
+      this.log.debug({ retryInMs: this.reconnectDelay }, "MQTT reconnect attempt failed");
+    }
     this.reconnectDelay = Math.min(this.reconnectDelay * 2, MAX_RECONNECT_MS);
   }
 }
