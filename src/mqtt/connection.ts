@@ -98,13 +98,20 @@ export class MqttConnection {
           reject(new Error(`the MQTT broker at ${safeUrl(this.opts.url)} refused the connection: ${err.message}`));
         }
       };
+      // close() before the first connection (a stop while starting): no need to wait out the timeout.
+      const onEnd = (): void => {
+        cleanup();
+        reject(new Error("the MQTT connection was closed before it was established"));
+      };
       const cleanup = (): void => {
         clearTimeout(timer);
         this.client.off("connect", onConnect);
         this.client.off("error", onError);
+        this.client.off("end", onEnd);
       };
       this.client.on("connect", onConnect);
       this.client.on("error", onError);
+      this.client.on("end", onEnd);
     });
   }
 
