@@ -62,9 +62,14 @@ describe.skipIf(!existsSync(CLI))("SIGTERM to the running CLI", () => {
   let running: Cli[] = [];
 
   const mybenext = (extra: Record<string, unknown> = {}) => ({ id: "home", type: "mybenext", base_url: benext.url, username: "demo", password: "demo-password", interval: "1s", ...extra });
-  const sigterm = async (cli: Cli): Promise<number | null> => {
+  /** The exit code after SIGTERM; a generous bound, not a timing: a hung shutdown fails here. */
+  const sigterm = async (cli: Cli): Promise<number | null | "still running"> => {
     cli.child.kill("SIGTERM");
-    return cli.exited;
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<"still running">((r) => (timer = setTimeout(() => r("still running"), 15_000)));
+    const code = await Promise.race([cli.exited, hung]);
+    clearTimeout(timer);
+    return code;
   };
 
   beforeAll(async () => {
