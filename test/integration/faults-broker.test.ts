@@ -61,7 +61,7 @@ describe.skipIf(!MOSQUITTO)("broker stopped and restarted, Home Assistant restar
     expect(JSON.parse((await rec.waitFor(`${SWITCH}/set/result`, () => true, 10_000, since)).payload)).toEqual({ ok: true, value: false });
     expect(sim.getProperty(DEMO_IDS.switchProperty)?.value).toBe("0");
 
-    const outage = d.logs.slice(logsBefore).map((l) => JSON.parse(l) as { level: string; msg: string; retryInMs?: number });
+    const outage = d.logs.slice(logsBefore).map((l) => JSON.parse(l) as { level: string; time: string; msg: string; retryInMs?: number });
     // One warning for the outage, not one per reconnect attempt.
     const warnings = outage.filter((l) => l.level === "warn" && l.msg.includes("MQTT"));
     expect(warnings, JSON.stringify(warnings)).toEqual([expect.objectContaining({ msg: "MQTT connection lost, reconnecting", retryInMs: 1000 })]);
@@ -71,6 +71,14 @@ describe.skipIf(!MOSQUITTO)("broker stopped and restarted, Home Assistant restar
     expect(plan.length).toBeGreaterThanOrEqual(2);
     expect(plan).toEqual([...plan].sort((a, b) => a! - b!));
     expect(plan.at(-1)).toBeGreaterThan(plan[0]!);
+    // And waited as announced: timers fire late on a busy machine, never early.
+    const at = (l: { time: string }): number => Date.parse(l.time);
+    const attempts = outage.filter((l) => l.msg === "MQTT error" || l.msg.startsWith("reconnected to MQTT broker"));
+    for (const planned of outage.filter((l) => l.retryInMs !== undefined)) {
+      const next = attempts.find((a) => at(a) > at(planned));
+      expect(next, JSON.stringify(planned)).toBeDefined();
+      expect(at(next!) - at(planned), JSON.stringify([planned, next])).toBeGreaterThanOrEqual(planned.retryInMs! - 50);
+    }
   }, 60_000);
 
   it("publishes discovery and states again once when Home Assistant comes online, even for a burst of births", async () => {
