@@ -141,29 +141,36 @@ async function run(config: Config, exitAfter: string | undefined, hooks: { start
   const logger = createLogger(config.log_level, scrubber);
   const daemon = new Daemon({ config, logger, scrubber });
   process.on("unhandledRejection", (reason) => logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, "unhandled rejection"));
+  // Listened for before starting: a signal while the broker is still unreachable (or the retained
+  // configs are being read) must stop the daemon cleanly too, not kill the process.
+  let requestStop!: (reason: string) => void;
+  const stopRequested = new Promise<string>((resolve) => (requestStop = resolve));
+  process.once("SIGTERM", () => requestStop("SIGTERM"));
+  process.once("SIGINT", () => requestStop("SIGINT"));
+  const starting = daemon.start();
+  let early: string | undefined;
   try {
-    await daemon.start();
+    early = await Promise.race([starting.then(() => undefined), stopRequested]);
   } catch (error) {
     await daemon.stop().catch(() => undefined);
     await hooks.stopped?.();
     throw error;
   }
-  hooks.started?.(daemon);
-  const stopped = new Promise<void>((resolve) => {
-    const shutdown = (signal: string): void => {
-      logger.info({ signal }, "shutting down");
-      // Whatever hangs, the process is gone within 5 seconds (DESIGN.md).
-      setTimeout(() => process.exit(0), 4_500).unref();
-      void daemon
-        .stop()
-        .then(() => hooks.stopped?.())
-        .finally(() => resolve());
-    };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
-    if (exitAfter) setTimeout(() => shutdown("exit-after"), parseDuration(exitAfter)).unref();
-  });
-  await stopped;
+  if (early) {
+    // start() gives up once stop() has closed the connection; that failure is expected.
+    starting.catch(() => undefined);
+  } else {
+    hooks.started?.(daemon);
+    if (exitAfter) setTimeout(() => requestStop("exit-after"), parseDuration(exitAfter)).unref();
+  }
+  const signal = await stopRequested;
+  logger.info({ signal }, "shutting down");
+  // Whatever hangs, the process is gone within 5 seconds (DESIGN.md).
+  setTimeout(() => process.exit(0), 4_500).unref();
+  await daemon
+    .stop()
+    .then(() => hooks.stopped?.())
+    .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, "stopping failed"));
   return 0;
 }
 

@@ -69,12 +69,15 @@ export class Daemon implements SourceSink {
       logger: this.log,
     });
     await this.conn.waitConnected();
+    // Stopped while connecting or reading retained configs: stop() has closed everything so far.
+    if (this.stopping) return;
     this.conn.publishRetained(this.topics.bridgeState, "online");
     this.conn.onReconnect(() => this.conn.publishRetained(this.topics.bridgeState, "online", true));
 
     const ha = config.homeassistant;
     this.discovery = new DiscoveryManager(this.conn, this.topics, ha.discovery_prefix, ha.enabled, this.log);
     await this.collectRetainedConfigs();
+    if (this.stopping) return;
 
     for (const source of config.sources.filter((s) => s.enabled)) {
       const definition = findBridge(source.type);

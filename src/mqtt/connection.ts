@@ -32,6 +32,8 @@ export class MqttConnection {
   private readonly handlers: Array<{ filter: string; handler: MessageHandler }> = [];
   private reconnectDelay = MIN_RECONNECT_MS;
   private connectedOnce = false;
+  /** The current outage (or failing first connection) has been logged: its retries go to debug. */
+  private outageLogged = false;
   private readonly reconnectListeners: Array<() => void> = [];
   private readonly log: Logger;
 
@@ -58,8 +60,16 @@ export class MqttConnection {
     }
     this.client = mqtt.connect(opts.url, options);
     this.client.on("connect", () => this.onConnect());
-    this.client.on("close", () => this.onClose());
-    this.client.on("error", (err) => this.log.warn({ err: err.message }, "MQTT error"));
+    // Before mqtt.js's own close handler, which schedules the next attempt with the period set here.
+    this.client.prependListener("close", () => this.onClose());
+    this.client.on("error", (err) => {
+      if (!this.client.connected && this.outageLogged) {
+        this.log.debug({ err: err.message }, "MQTT error");
+        return;
+      }
+      this.log.warn({ err: err.message }, "MQTT error");
+      if (!this.client.connected) this.outageLogged = true;
+    });
     this.client.on("message", (topic, payload, packet) => {
       for (const { filter, handler } of this.handlers) {
         if (topicMatches(filter, topic)) handler(topic, payload, packet.retain);
@@ -97,13 +107,20 @@ export class MqttConnection {
           reject(new Error(`the MQTT broker at ${safeUrl(this.opts.url)} ${why}: ${err.message}`));
         }
       };
+      // close() before the first connection (a stop while starting): no need to wait out the timeout.
+      const onEnd = (): void => {
+        cleanup();
+        reject(new Error("the MQTT connection was closed before it was established"));
+      };
       const cleanup = (): void => {
         clearTimeout(timer);
         this.client.off("connect", onConnect);
         this.client.off("error", onError);
+        this.client.off("end", onEnd);
       };
       this.client.on("connect", onConnect);
       this.client.on("error", onError);
+      this.client.on("end", onEnd);
     });
   }
 
@@ -170,6 +187,7 @@ export class MqttConnection {
   private onConnect(): void {
     this.reconnectDelay = MIN_RECONNECT_MS;
     this.client.options.reconnectPeriod = MIN_RECONNECT_MS;
+    this.outageLogged = false;
     if (!this.connectedOnce) {
       this.connectedOnce = true;
       this.log.info({ broker: safeUrl(this.opts.url) }, "connected to MQTT broker");
@@ -184,7 +202,13 @@ export class MqttConnection {
     if (this.client.disconnecting) return;
     // mqtt.js retries at a fixed period; widen it so a long outage is not hammered.
     this.client.options.reconnectPeriod = this.reconnectDelay;
-    if (this.connectedOnce) this.log.warn({ retryInMs: this.reconnectDelay }, "MQTT connection lost, reconnecting");
+    // Once per outage: every failed attempt closes again.
+    if (this.connectedOnce && !this.outageLogged) {
+      this.log.warn({ retryInMs: this.reconnectDelay }, "MQTT connection lost, reconnecting");
+      this.outageLogged = true;
+    } else {
+      this.log.debug({ retryInMs: this.reconnectDelay }, "MQTT reconnect attempt failed");
+    }
     this.reconnectDelay = Math.min(this.reconnectDelay * 2, MAX_RECONNECT_MS);
   }
 }

@@ -14,6 +14,7 @@ export interface PollerOptions {
  * failures. Never two runs at once: a run asked for while one is going is done right after it.
  */
 export class Poller {
+  private static jobs = 0;
   private job: Job | undefined;
   private running: Promise<void> | undefined;
   private failures = 0;
@@ -50,9 +51,14 @@ export class Poller {
 
   private scheduleIn(ms: number): void {
     this.job?.cancel();
-    this.job = schedule.scheduleJob(new Date(Date.now() + Math.max(0, ms)), () => void this.tick());
-    // node-schedule skips a date already in the past: run at once instead.
-    if (!this.job) void this.tick();
+    // Named so that a date already past can be unregistered: node-schedule skips it but keeps the
+    // job in its registry for good (one leaked job per such run, thousands over months).
+    const name = `poller-${++Poller.jobs}`;
+    this.job = schedule.scheduleJob(name, new Date(Date.now() + Math.max(0, ms)), () => void this.tick()) ?? undefined;
+    if (!this.job) {
+      schedule.cancelJob(name);
+      void this.tick();
+    }
   }
 
   private async tick(): Promise<void> {

@@ -103,7 +103,8 @@ export class EventsPublisher {
       this.connectedOnce = true;
       this.pump();
     });
-    client.on("close", () => {
+    // Before mqtt.js's own close handler, which schedules the next attempt with the period set here.
+    client.prependListener("close", () => {
       if (this.closing) return;
       client.options.reconnectPeriod = this.reconnectDelay;
       if (!this.errorLogged) {
