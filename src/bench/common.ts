@@ -11,7 +11,6 @@ import { parseConfig, secretValues } from "../config/index.js";
 import type { Config, SourceConfig } from "../config/types.js";
 import { Daemon } from "../daemon/daemon.js";
 import { createLogger, SecretScrubber } from "../log.js";
-import { startEmbeddedBroker } from "../mqtt/broker.js";
 
 export const MOSQUITTO_PATHS = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"];
 
@@ -46,6 +45,8 @@ export async function freePort(): Promise<number> {
 export async function startBroker(preferAedes = false): Promise<BenchBroker> {
   const bin = preferAedes ? undefined : MOSQUITTO_PATHS.find((p) => existsSync(p));
   if (!bin) {
+    // Lazy, so the memory benchmark's daemon process does not load aedes.
+    const { startEmbeddedBroker } = await import("../mqtt/broker.js");
     const b = await startEmbeddedBroker({ host: "127.0.0.1", port: 0 });
     return { kind: "aedes", url: b.url, close: () => b.close() };
   }

@@ -49,8 +49,8 @@ function stop(child: ChildProcess): Promise<void> {
  * (1 % of the values changing each poll), after `polls` polls, against an idle `node -e`
  * with the same flags, measured the same way in the same run.
  */
-export async function benchMemory(broker: BenchBroker, opts: { devices: number; entities: number; polls: number; intervalMs: number }): Promise<MemoryResult> {
-  const flags = process.execArgv.filter((f) => !f.startsWith("--cpu-prof"));
+export async function benchMemory(broker: BenchBroker, opts: { devices: number; entities: number; polls: number; intervalMs: number; flags: string[] }): Promise<MemoryResult> {
+  const flags = opts.flags;
   const script = fileURLToPath(new URL("./memory-child.js", import.meta.url));
   const child = spawn(process.execPath, [...flags, script, broker.url, String(opts.devices), String(opts.entities), String(opts.intervalMs)], { stdio: ["ignore", "pipe", "inherit"] });
   let daemonRss: number;

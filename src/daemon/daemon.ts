@@ -7,7 +7,7 @@ import type { BridgeDefinition } from "../bridges/types.js";
 import { createHttpClient } from "../http/client.js";
 import { CommandRouter } from "../commands/router.js";
 import { DiscoveryManager } from "../discovery/manager.js";
-import { startEmbeddedBroker, type EmbeddedBroker } from "../mqtt/broker.js";
+import type { EmbeddedBroker } from "../mqtt/broker.js";
 import { MqttConnection } from "../mqtt/connection.js";
 import { formatValue } from "../mqtt/payload.js";
 import { Topics } from "../mqtt/topics.js";
@@ -57,6 +57,8 @@ export class Daemon implements SourceSink {
     this.store = new StateStore(config.data_dir);
     let url = config.mqtt.url;
     if (!url) {
+      // Loaded only when used: aedes costs a daemon with its own broker some 10 MB.
+      const { startEmbeddedBroker } = await import("../mqtt/broker.js");
       this.broker = await startEmbeddedBroker(config.broker);
       url = this.broker.url;
       this.log.info({ broker: url }, "embedded MQTT broker started");
