@@ -68,7 +68,10 @@ try {
     const requests = await benchRequests({ quick });
     results.requests = requests;
     log("\n3. HTTP requests per steady-state poll:");
-    for (const r of requests) log(`   ${r.vendor.padEnd(10)} ${String(r.requests).padStart(4)} (fewest the API allows: ${r.minimum}) — ${r.note}`);
+    for (const r of requests) {
+      log(`   ${r.vendor.padEnd(10)} ${String(r.requests).padStart(4)} (fewest the API allows: ${r.minimum}): ${r.note}`);
+      for (const [path, n] of Object.entries(r.paths)) log(`              ${String(n).padStart(4)} × ${path}`);
+    }
   }
   if (only.has("latency")) {
     const latency = await benchLatency(broker, { commands: quick ? 20 : 200 });
