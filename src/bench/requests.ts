@@ -111,7 +111,7 @@ async function mybenext(quick: boolean): Promise<VendorSetup> {
 }
 
 async function belimo(quick: boolean): Promise<VendorSetup> {
-  const sim = await startBelimoSimulator({ timeScale: 60, valves: quick ? 6 : 24, actuators: 1, unregistered: 1, deviceDataRate: 50, deviceDataBurst: 50 });
+  const sim = await startBelimoSimulator({ timeScale: 60, valves: quick ? 6 : 24, actuators: 1, unregistered: 1, deviceDataRate: 1000, deviceDataBurst: 1000, maxInFlight: 1000 });
   const c = sim.credentials;
   const registered = (): number => sim.devices().filter((d) => d.registered).length;
   return {
