@@ -41,8 +41,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Mosquitto on a free port when installed, otherwise the embedded aedes (the report says which). */
-export async function startBroker(preferAedes = false): Promise<BenchBroker> {
+/**
+ * Mosquitto on a free port when installed (`noDelay`: with `set_tcp_nodelay true`, which is
+ * not its default), otherwise the embedded aedes (the report says which). */
+export async function startBroker(preferAedes = false, noDelay = false): Promise<BenchBroker> {
   const bin = preferAedes ? undefined : MOSQUITTO_PATHS.find((p) => existsSync(p));
   if (!bin) {
     // Lazy, so the memory benchmark's daemon process does not load aedes.
@@ -54,7 +56,7 @@ export async function startBroker(preferAedes = false): Promise<BenchBroker> {
   const dir = mkdtempSync(join(tmpdir(), "c2m-bench-mosq-"));
   const conf = join(dir, "mosquitto.conf");
   // Unlimited queues: a subscriber that falls behind 20,000 QoS 1 messages must still get each one.
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nmax_inflight_messages 0\npersistence false\n`);
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nmax_inflight_messages 0\npersistence false\n${noDelay ? "set_tcp_nodelay true\n" : ""}`);
   const child = spawn(bin, ["-c", conf], { stdio: "ignore" });
   const url = `mqtt://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;

@@ -194,6 +194,9 @@ export class MqttConnection {
   }
 
   private onConnect(): void {
+    // A command result or state change is one small packet: Nagle's algorithm would hold it until
+    // the broker's delayed ACK of the previous one (tens of ms).
+    (this.client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
     this.reconnectDelay = MIN_RECONNECT_MS;
     this.client.options.reconnectPeriod = MIN_RECONNECT_MS;
     if (!this.connectedOnce) {
