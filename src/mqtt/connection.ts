@@ -52,6 +52,9 @@ export class MqttConnection {
       queueQoSZero: false,
       // mqtt-packet otherwise keeps a Buffer for each of the 65,536 packet ids: some 15 MB of RSS.
       writeCache: false,
+      // mqtt.js traces every packet through `debug`; even switched off that was some 5 % of a
+      // large poll's CPU. Our own logs say what matters.
+      log: () => undefined,
       will: { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), qos: 1, retain: true },
     };
     if (opts.tls) {
