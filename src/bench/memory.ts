@@ -66,7 +66,8 @@ export async function benchMemory(broker: BenchBroker, opts: { devices: number; 
         }
       });
     });
-    daemonRss = await sampleRss(child.pid ?? 0, 8);
+    // Over several polls: RSS moves with each poll and with each major GC.
+    daemonRss = await sampleRss(child.pid ?? 0, 20);
   } finally {
     await stop(child);
   }
