@@ -95,7 +95,7 @@ async function measure(s: VendorSetup): Promise<RequestsResult> {
 }
 
 async function mybenext(quick: boolean): Promise<VendorSetup> {
-  const sim = await startMyBeNextSimulator({ timeScale: 60, extraProducts: quick ? 20 : 200 });
+  const sim = await startMyBeNextSimulator({ timeScale: 60, extraProducts: quick ? 120 : 200 });
   return {
     vendor: "mybenext",
     source: { type: "mybenext", base_url: sim.url, username: "demo", password: "demo-password", interval: "1m" },
@@ -111,7 +111,7 @@ async function mybenext(quick: boolean): Promise<VendorSetup> {
 }
 
 async function belimo(quick: boolean): Promise<VendorSetup> {
-  const sim = await startBelimoSimulator({ timeScale: 60, valves: quick ? 6 : 24, actuators: 1, unregistered: 1, deviceDataRate: 1000, deviceDataBurst: 1000, maxInFlight: 1000 });
+  const sim = await startBelimoSimulator({ timeScale: 60, valves: quick ? 110 : 240, actuators: 1, unregistered: 1, deviceDataRate: 1000, deviceDataBurst: 1000, maxInFlight: 1000 });
   const c = sim.credentials;
   const registered = (): number => sim.devices().filter((d) => d.registered).length;
   return {
