@@ -53,9 +53,9 @@ export async function benchPipeline(
         daemonRates.push(expected / ((counter.last - source.firstPollAt) / 1000));
         await counter.settle();
         if (counter.count !== expected) throw new Error(`first poll: ${counter.count} messages, expected ${expected}`);
-        // The raw loop sends exactly what the daemon sent, in the same order.
-        if (it === 0) captured = [...counter.topics];
         if (it === 0) {
+          // The raw loop sends exactly what the daemon sent, in the same order.
+          captured = [...counter.topics];
           for (let c = 0; c < opts.changeCycles; c++) {
             const before = counter.count;
             counter.topics.clear();
