@@ -40,7 +40,7 @@ const machine = {
 log(`cloud2mqtt benchmarks${quick ? " (quick)" : ""}: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGb} GB, Node ${machine.node}, ${machine.date}`);
 
 const broker = await startBroker(values.aedes === true);
-if (broker.kind === "aedes") log("Mosquitto is not installed: the benchmarks use the embedded aedes broker instead.");
+if (broker.kind === "aedes") log(values.aedes ? "broker: the embedded aedes (--aedes)" : "Mosquitto is not installed: the benchmarks use the embedded aedes broker instead.");
 else log(`broker: Mosquitto at ${broker.url}`);
 const results: Record<string, unknown> = { quick, machine, broker: broker.kind };
 try {
