@@ -6,7 +6,6 @@ import type { Config } from "./config/types.js";
 import { findBridge } from "./bridges/registry.js";
 import { createHttpClient } from "./http/client.js";
 import { Daemon } from "./daemon/daemon.js";
-import { demoBanner, startDemo } from "./demo.js";
 import { createLogger, SecretScrubber } from "./log.js";
 import { StateStore } from "./state/store.js";
 import { VERSION } from "./version.js";
@@ -128,6 +127,8 @@ async function demo(values: Record<string, string | boolean | undefined>): Promi
   const port = Number(values.port ?? 1883);
   const host = String(values.host ?? "127.0.0.1");
   const healthPort = Number(values["health-port"] ?? 8099);
+  // The simulators and the embedded broker stay out of a daemon that runs a real config.
+  const { demoBanner, startDemo } = await import("./demo.js");
   const demoEnv = await startDemo({ host, port, healthPort, dataDir: String(values["data-dir"] ?? "data/demo") });
   return run(demoEnv.config, values["exit-after"] as string | undefined, {
     started: (daemon) => print(demoBanner(demoEnv.config, demoEnv.sources, daemon.brokerUrl)),

@@ -3,10 +3,11 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../config/types.js";
 import { findBridge } from "../bridges/registry.js";
+import type { BridgeDefinition } from "../bridges/types.js";
 import { createHttpClient } from "../http/client.js";
 import { CommandRouter } from "../commands/router.js";
 import { DiscoveryManager } from "../discovery/manager.js";
-import { startEmbeddedBroker, type EmbeddedBroker } from "../mqtt/broker.js";
+import type { EmbeddedBroker } from "../mqtt/broker.js";
 import { MqttConnection } from "../mqtt/connection.js";
 import { formatValue } from "../mqtt/payload.js";
 import { Topics } from "../mqtt/topics.js";
@@ -23,6 +24,8 @@ export interface DaemonOptions {
   scrubber: SecretScrubber;
   /** How long to collect retained discovery configs of earlier runs before polling. */
   retainedWindowMs?: number;
+  /** Bridges to use instead of the registry's: the benchmark injects a synthetic source. */
+  bridges?: readonly BridgeDefinition[];
 }
 
 /** Wires config, broker, discovery, sources and commands together; knows no vendor. */
@@ -54,6 +57,8 @@ export class Daemon implements SourceSink {
     this.store = new StateStore(config.data_dir);
     let url = config.mqtt.url;
     if (!url) {
+      // Loaded only when used: aedes costs a daemon with its own broker some 10 MB.
+      const { startEmbeddedBroker } = await import("../mqtt/broker.js");
       this.broker = await startEmbeddedBroker(config.broker);
       url = this.broker.url;
       this.log.info({ broker: url }, "embedded MQTT broker started");
@@ -80,7 +85,7 @@ export class Daemon implements SourceSink {
     if (this.stopping) return;
 
     for (const source of config.sources.filter((s) => s.enabled)) {
-      const definition = findBridge(source.type);
+      const definition = this.opts.bridges ? this.opts.bridges.find((b) => b.type === source.type) : findBridge(source.type);
       if (!definition) throw new Error(`sources: type "${source.type}" of source "${source.id}" is not supported`);
       const logger = this.log.child({ source: source.id });
       const bridge = definition.create({

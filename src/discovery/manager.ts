@@ -8,6 +8,8 @@ interface Announced {
   device: Device;
   /** Components removed since the last payload: announced once with their platform only. */
   removed: Record<string, string>;
+  /** The last payload announced removed components: the next one must leave them out. */
+  announcedRemoved?: boolean;
 }
 
 /**
@@ -72,6 +74,12 @@ export class DiscoveryManager {
     const removedEntities: Array<{ device: string; entity: string }> = [];
     for (const device of devices) {
       const before = previous.get(device.key);
+      // A device as it was needs no payload: building and serialising 1,000 configs on every
+      // poll only to find them unchanged was the daemon's largest cost per poll.
+      if (before && !before.announcedRemoved && sameJson(before.device, device)) {
+        next.set(device.key, before);
+        continue;
+      }
       const removed: Record<string, string> = {};
       if (before) {
         const keys = new Set(device.entities.map((e) => e.key));
@@ -82,10 +90,11 @@ export class DiscoveryManager {
           }
         }
       }
-      const entry = { device, removed };
+      const entry: Announced = { device, removed };
       next.set(device.key, entry);
       this.publish(source, entry);
       // The platform-only announcement is needed once; later payloads leave the component out.
+      entry.announcedRemoved = Object.keys(removed).length > 0;
       entry.removed = {};
     }
     const removedDevices = [...previous.keys()].filter((k) => !next.has(k));
@@ -119,4 +128,27 @@ export class DiscoveryManager {
       }
     }
   }
+}
+
+/** Deep equality of JSON-like values (the model's plain objects), without serialising them. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let na = 0;
+  for (const k in ra) {
+    if (ra[k] === undefined) continue;
+    na++;
+    if (!sameJson(ra[k], rb[k])) return false;
+  }
+  let nb = 0;
+  for (const k in rb) if (rb[k] !== undefined) nb++;
+  return na === nb;
 }

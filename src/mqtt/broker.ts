@@ -28,7 +28,8 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       done(error, false);
     },
   });
-  const server: Server = createServer((socket) => broker.handle(socket));
+  // No Nagle: a command reaches the daemon at once, not after the last packet's delayed ACK.
+  const server: Server = createServer({ noDelay: true }, (socket) => broker.handle(socket));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

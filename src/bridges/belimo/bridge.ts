@@ -62,7 +62,7 @@ export class BelimoBridge implements Bridge {
     const s = ctx.source;
     this.log = ctx.logger;
     this.state = ctx.state;
-    this.pageSize = Number(s.page_size ?? 100);
+    this.pageSize = Number(s.page_size ?? 2000);
     this.username = String(s.username);
     this.include = globMatcher(s.datapoints as string[] | undefined);
     this.exclude = globMatcher(s.exclude_datapoints as string[] | undefined);

@@ -41,7 +41,8 @@ export const belimo: BridgeDefinition = {
     token_url: "https://id.belimo.com/oauth/token",
     audience: "https://api.cloud.belimo.com/",
     scope: "offline_access read:dataprofile",
-    page_size: 100,
+    // The API's largest page: a steady poll lists up to 2,000 devices in one request.
+    page_size: 2000,
     requests_per_second: 2,
     max_in_flight: 5,
     history_interval: "15m",

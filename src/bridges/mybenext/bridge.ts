@@ -55,7 +55,7 @@ export class MyBeNextBridge implements Bridge {
     this.accountFilter = Array.isArray(s.accounts) && s.accounts.length > 0 ? (s.accounts as number[]) : undefined;
     this.scheduleType = s.setpoint_override === "permanent" ? 2 : 1;
     const creds = s.apikey ? { apikey: String(s.apikey) } : { username: String(s.username), password: String(s.password) };
-    this.client = new MyBeNextClient(ctx, creds, Number(s.page_size ?? 100));
+    this.client = new MyBeNextClient(ctx, creds, Number(s.page_size ?? 1000));
     const snap = this.state.get<Snapshot>("snapshot");
     if (snap && Array.isArray(snap.properties)) {
       this.cursor = snap.cursor;

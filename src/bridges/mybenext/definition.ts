@@ -28,7 +28,7 @@ export const mybenext: BridgeDefinition = {
     },
     anyOf: [{ required: ["username", "password"] }, { required: ["apikey"] }],
   },
-  defaults: { base_url: "https://api.benext.eu", full_sync: "1h", page_size: 100, setpoint_override: "temporary" },
+  defaults: { base_url: "https://api.benext.eu", full_sync: "1h", page_size: 1000, setpoint_override: "temporary" },
   defaultInterval: 60_000,
   secretKeys: ["password", "apikey"],
   create: (ctx) => new MyBeNextBridge(ctx),

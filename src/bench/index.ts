@@ -1,0 +1,103 @@
+import { cpus, totalmem } from "node:os";
+import { parseArgs } from "node:util";
+import { startBroker } from "./common.js";
+import { benchLatency } from "./latency.js";
+import { benchMemory } from "./memory.js";
+import { benchPipeline } from "./pipeline.js";
+import { benchRequests } from "./requests.js";
+
+/**
+ * `npm run bench [-- --quick] [-- --json] [-- --only pipeline,memory,requests,latency]`:
+ * the daemon's throughput, memory, requests per poll and command latency (docs/PERFORMANCE.md).
+ * `--quick` (or BENCH_QUICK=1) is the small run CI makes to check every benchmark still works.
+ */
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    quick: { type: "boolean" },
+    json: { type: "boolean" },
+    only: { type: "string" },
+    aedes: { type: "boolean" },
+  },
+});
+const quick = values.quick === true || process.env.BENCH_QUICK === "1";
+const only = new Set((values.only ?? "pipeline,memory,requests,latency").split(","));
+const size = quick ? { devices: 50, entities: 20 } : { devices: 1_000, entities: 20 };
+
+function log(text: string): void {
+  // With --json, stdout carries only the result.
+  (values.json ? process.stderr : process.stdout).write(`${text}\n`);
+}
+
+const machine = {
+  cpu: cpus()[0]?.model ?? "unknown",
+  cores: cpus().length,
+  ramGb: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`,
+  date: new Date().toISOString(),
+};
+log(`cloud2mqtt benchmarks${quick ? " (quick)" : ""}: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGb} GB, Node ${machine.node}, ${machine.date}`);
+
+const broker = await startBroker(values.aedes === true);
+if (broker.kind === "aedes") log(values.aedes ? "broker: the embedded aedes (--aedes)" : "Mosquitto is not installed: the benchmarks use the embedded aedes broker instead.");
+else log(`broker: Mosquitto at ${broker.url}`);
+const results: Record<string, unknown> = { quick, machine, broker: broker.kind };
+try {
+  if (only.has("pipeline")) {
+    const { pipeline, changes } = await benchPipeline(broker, { ...size, iterations: quick ? 1 : 3, changeCycles: 3, changeFraction: 0.01 });
+    results.pipeline = pipeline;
+    results.changes = changes;
+    log(`\n1. Publish pipeline, ${pipeline.devices} devices × ${pipeline.entities} entities (${pipeline.messages} messages, median of ${pipeline.iterations}):`);
+    log(`   daemon ${pipeline.daemonMsgPerSec} msg/s, raw mqtt.js ${pipeline.rawMsgPerSec} msg/s: raw is ${pipeline.ratio}× the daemon`);
+    log(`\n5. Messages per poll when ${changes.changeFraction * 100} % of ${changes.devices * changes.entities} values change:`);
+    for (const c of changes.cycles) log(`   expected ${c.expected}, state messages ${c.stateMessages}, discovery configs ${c.configMessages}`);
+  }
+  if (only.has("memory")) {
+    // Node's defaults, and a young generation of 2 MB (what the Docker image runs with): a poll
+    // of 20,000 values is a burst of short-lived objects that otherwise grows it to 48 MB.
+    results.memory = [];
+    for (const flags of [[], ["--max-semi-space-size=2"]]) {
+      // A broker of its own: the pipeline's 1,000 retained configs would reach this daemon at start.
+      const own = await startBroker(values.aedes === true);
+      const memory = await benchMemory(own, { ...size, polls: quick ? 3 : 6, intervalMs: quick ? 300 : 1_000, flags }).finally(() => own.close());
+      (results.memory as unknown[]).push(memory);
+      log(`\n2. Memory, ${memory.devices * memory.entities} entities (node flags: ${memory.flags.join(" ") || "none"}):`);
+      log(`   daemon RSS ${memory.daemonRssMb} MB, bare node ${memory.bareRssMb} MB: +${memory.differenceMb} MB`);
+    }
+  }
+  if (only.has("requests")) {
+    const requests = await benchRequests({ quick });
+    results.requests = requests;
+    log("\n3. HTTP requests per steady-state poll:");
+    for (const r of requests) {
+      log(`   ${r.vendor.padEnd(10)} ${String(r.requests).padStart(4)} (fewest the API allows: ${r.minimum}): ${r.note}`);
+      for (const [path, n] of Object.entries(r.paths)) log(`              ${String(n).padStart(4)} × ${path}`);
+    }
+  }
+  if (only.has("latency")) {
+    const latency = await benchLatency(broker, { commands: quick ? 20 : 200 });
+    results.latency = latency;
+    const report = (l: typeof latency, title: string): void => {
+      log(`\n4. Command latency to myBeNext, ${l.commands} commands, ${title} (p50 / p99, ms):`);
+      log(`   via MQTT:    to the PUT ${l.mqtt.p50Ms} / ${l.mqtt.p99Ms}, round trip to the result ${l.mqtt.roundTrip.p50Ms} / ${l.mqtt.roundTrip.p99Ms}`);
+      log(`   direct HTTP: to the PUT ${l.direct.p50Ms} / ${l.direct.p99Ms}, round trip to the response ${l.direct.roundTrip.p50Ms} / ${l.direct.roundTrip.p99Ms}`);
+    };
+    report(latency, broker.kind === "mosquitto" ? "Mosquitto as configured by default" : "aedes");
+    if (broker.kind === "mosquitto" && !quick) {
+      // Mosquitto's default leaves Nagle's algorithm on: a small message waits for the ACK of the last.
+      const fast = await startBroker(false, true);
+      try {
+        results.latencyNoDelay = await benchLatency(fast, { commands: 200 });
+        report(results.latencyNoDelay as typeof latency, "Mosquitto with set_tcp_nodelay true");
+      } finally {
+        await fast.close();
+      }
+    }
+  }
+} finally {
+  await broker.close();
+}
+if (values.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+// Keep-alive sockets of the HTTP clients must not hold the finished run.
+process.exit(0);
