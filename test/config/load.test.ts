@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bridgeDefinitions, findBridge } from "../../src/bridges/registry.js";
-import { PLANNED_SOURCE_TYPES } from "../../src/config/schema.js";
 import {
   checkConfigFile,
   ConfigError,
@@ -14,9 +13,8 @@ import {
   type ConfigProblem,
 } from "../../src/config/index.js";
 
-/** The supported types as messages list them, and a planned type no bridge implements yet. */
+/** The supported types as messages list them. */
 const SUPPORTED = bridgeDefinitions.map((b) => b.type).join(", ");
-const UNBUILT = PLANNED_SOURCE_TYPES.find((t) => !findBridge(t)) ?? "voltaware";
 
 const MINIMAL = ["sources:", "  - id: home", "    type: mybenext", "    username: u", "    password: p", ""].join("\n");
 
@@ -143,12 +141,6 @@ describe("error messages", () => {
       `sources[0].type: must be one of ${SUPPORTED} (got "mybenxt"); did you mean "mybenext"?`,
     ]);
     expect(problems(["sources:", "  - id: a", "    type: 42"].join("\n"))).toEqual([`sources[0].type: must be one of ${SUPPORTED} (got "42")`]);
-  });
-
-  it.skipIf(!PLANNED_SOURCE_TYPES.some((t) => !findBridge(t)))("a planned vendor is not supported by this version", () => {
-    expect(problems(["sources:", "  - id: a", `    type: ${UNBUILT}`, "    client_secret: s"].join("\n"))).toEqual([
-      `sources[0].type: "${UNBUILT}" is not supported by this version (supported: ${SUPPORTED})`,
-    ]);
   });
 
   it("missing type and id", () => {
