@@ -270,8 +270,9 @@ it(`stays level over thousands of polls under random faults (${DURATION_MS / 100
   // It did poll all along (a shared machine and the faults' backoff slow it down: 14–34 polls/s measured).
   expect(polls).toBeGreaterThan(DURATION_MS / 100);
   // Nothing grows with the number of polls: the end looks like the middle.
+  // At most one pending job per source: how many are pending at one instant depends on which
+  // sources are polling or backing off, so comparing with the middle would flake.
   expect(end.jobs).toBeLessThanOrEqual(config.sources.length);
-  expect(end.jobs).toBeLessThanOrEqual(mid.jobs + 1);
   expect(end.timers).toBeLessThanOrEqual(mid.timers + 10);
   expect(end.handles).toBeLessThanOrEqual(mid.handles + 10);
   expect(end.mqttListeners).toBeLessThanOrEqual(mid.mqttListeners + 2);
