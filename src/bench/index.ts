@@ -54,10 +54,12 @@ try {
     for (const c of changes.cycles) log(`   expected ${c.expected}, state messages ${c.stateMessages}, discovery configs ${c.configMessages}`);
   }
   if (only.has("memory")) {
-    // Node's defaults, and a young generation of 2 MB (what the Docker image runs with): a poll
-    // of 20,000 values is a burst of short-lived objects that otherwise grows it to 48 MB.
-    results.memory = [];
-    for (const flags of [[], ["--max-semi-space-size=2"]]) {
+    // V8's defaults (what the daemon ran with before it asked for a small heap), the daemon as
+    // `cloud2mqtt run` starts it, and as the Docker image runs it (a young generation of 2 MB: a
+    // poll of 20,000 values is a burst of short-lived objects that otherwise grows it to 48 MB).
+    // BENCH_MEM_FLAGS="a b;c" measures other sets of node flags.
+    const flagSets = process.env.BENCH_MEM_FLAGS ? process.env.BENCH_MEM_FLAGS.split(";").map((s) => s.split(" ").filter(Boolean)) : [["--no-optimize-for-size"], [], ["--max-semi-space-size=2"]];
+    for (const flags of flagSets) {
       // A broker of its own: the pipeline's 1,000 retained configs would reach this daemon at start.
       const own = await startBroker(values.aedes === true);
       const memory = await benchMemory(own, { ...size, polls: quick ? 3 : 6, intervalMs: quick ? 300 : 1_000, flags }).finally(() => own.close());
