@@ -59,6 +59,7 @@ try {
     // poll of 20,000 values is a burst of short-lived objects that otherwise grows it to 48 MB).
     // BENCH_MEM_FLAGS="a b;c" measures other sets of node flags.
     const flagSets = process.env.BENCH_MEM_FLAGS ? process.env.BENCH_MEM_FLAGS.split(";").map((s) => s.split(" ").filter(Boolean)) : [["--no-optimize-for-size"], [], ["--max-semi-space-size=2"]];
+    results.memory = [];
     for (const flags of flagSets) {
       // A broker of its own: the pipeline's 1,000 retained configs would reach this daemon at start.
       const own = await startBroker(values.aedes === true);
