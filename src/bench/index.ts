@@ -1,5 +1,6 @@
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
+import { preferSmallHeap } from "../daemon/small-heap.js";
 import { startBroker } from "./common.js";
 import { benchLatency } from "./latency.js";
 import { benchMemory } from "./memory.js";
@@ -29,6 +30,10 @@ function log(text: string): void {
   (values.json ? process.stderr : process.stdout).write(`${text}\n`);
 }
 
+// The in-process benchmarks (pipeline, changes, latency) run the daemon as `cloud2mqtt run` does,
+// the raw mqtt.js reference in the same V8; `node --no-optimize-for-size` measures V8's defaults.
+preferSmallHeap();
+
 const machine = {
   cpu: cpus()[0]?.model ?? "unknown",
   cores: cpus().length,
@@ -36,8 +41,9 @@ const machine = {
   node: process.version,
   platform: `${process.platform} ${process.arch}`,
   date: new Date().toISOString(),
+  flags: process.execArgv.join(" "),
 };
-log(`cloud2mqtt benchmarks${quick ? " (quick)" : ""}: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGb} GB, Node ${machine.node}, ${machine.date}`);
+log(`cloud2mqtt benchmarks${quick ? " (quick)" : ""}: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGb} GB, Node ${machine.node}${machine.flags ? ` ${machine.flags}` : ""}, ${machine.date}`);
 
 const broker = await startBroker(values.aedes === true);
 if (broker.kind === "aedes") log(values.aedes ? "broker: the embedded aedes (--aedes)" : "Mosquitto is not installed: the benchmarks use the embedded aedes broker instead.");
