@@ -24,7 +24,7 @@ export function createAjv(): Ajv {
 
 /**
  * Weakly held: a daemon checks its config once, and the validator of every vendor's schema
- * would otherwise keep some 2 MB of heap (and the ajv instance behind it) for its whole life; tests and `validate` reuse it
+ * would otherwise keep some 2 MB of heap for its whole life; tests and `validate` reuse it
  * while it lives.
  */
 let cached: WeakRef<ValidateFunction> | undefined;

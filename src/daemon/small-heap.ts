@@ -2,8 +2,8 @@ import v8 from "node:v8";
 
 /**
  * A daemon on a Pi wants memory more than peak speed: V8 then grows the heap less eagerly and
- * collects sooner. Measured with 20,000 entities: +140 MB of RSS over bare node without it,
- * +71 MB with it, the same throughput (docs/PERFORMANCE.md). A heuristic V8 reads as it runs,
+ * collects sooner. Measured with 20,000 entities: +148 MB of RSS over bare node without it,
+ * +66 MB with it, for a pipeline about 25 % slower (docs/PERFORMANCE.md). A heuristic V8 reads as it runs,
  * so setting it after start takes effect; `node --no-optimize-for-size` keeps V8's default.
  */
 export function preferSmallHeap(): void {
