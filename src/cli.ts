@@ -5,6 +5,7 @@ import { ConfigError, checkConfigFile, loadConfig, parseDuration, redactConfig, 
 import type { Config } from "./config/types.js";
 import { findBridge } from "./bridges/registry.js";
 import { createHttpClient } from "./http/client.js";
+import { preferSmallHeap } from "./daemon/small-heap.js";
 import { Daemon } from "./daemon/daemon.js";
 import { createLogger, SecretScrubber } from "./log.js";
 import { StateStore } from "./state/store.js";
@@ -137,6 +138,7 @@ async function demo(values: Record<string, string | boolean | undefined>): Promi
 }
 
 async function run(config: Config, exitAfter: string | undefined, hooks: { started?: (d: Daemon) => void; stopped?: () => Promise<void> } = {}): Promise<number> {
+  preferSmallHeap();
   const scrubber = new SecretScrubber();
   for (const s of secretValues(config)) scrubber.add(s);
   const logger = createLogger(config.log_level, scrubber);

@@ -1,5 +1,6 @@
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
+import { preferSmallHeap } from "../daemon/small-heap.js";
 import { startBroker } from "./common.js";
 import { benchLatency } from "./latency.js";
 import { benchMemory } from "./memory.js";
@@ -29,6 +30,10 @@ function log(text: string): void {
   (values.json ? process.stderr : process.stdout).write(`${text}\n`);
 }
 
+// The in-process benchmarks (pipeline, changes, latency) run the daemon as `cloud2mqtt run` does,
+// the raw mqtt.js reference in the same V8; `node --no-optimize-for-size` measures V8's defaults.
+preferSmallHeap();
+
 const machine = {
   cpu: cpus()[0]?.model ?? "unknown",
   cores: cpus().length,
@@ -36,8 +41,9 @@ const machine = {
   node: process.version,
   platform: `${process.platform} ${process.arch}`,
   date: new Date().toISOString(),
+  flags: process.execArgv.join(" "),
 };
-log(`cloud2mqtt benchmarks${quick ? " (quick)" : ""}: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGb} GB, Node ${machine.node}, ${machine.date}`);
+log(`cloud2mqtt benchmarks${quick ? " (quick)" : ""}: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGb} GB, Node ${machine.node}${machine.flags ? ` ${machine.flags}` : ""}, ${machine.date}`);
 
 const broker = await startBroker(values.aedes === true);
 if (broker.kind === "aedes") log(values.aedes ? "broker: the embedded aedes (--aedes)" : "Mosquitto is not installed: the benchmarks use the embedded aedes broker instead.");
@@ -54,10 +60,13 @@ try {
     for (const c of changes.cycles) log(`   expected ${c.expected}, state messages ${c.stateMessages}, discovery configs ${c.configMessages}`);
   }
   if (only.has("memory")) {
-    // Node's defaults, and a young generation of 2 MB (what the Docker image runs with): a poll
-    // of 20,000 values is a burst of short-lived objects that otherwise grows it to 48 MB.
+    // V8's defaults (what the daemon ran with before it asked for a small heap), the daemon as
+    // `cloud2mqtt run` starts it, and as the Docker image runs it (a young generation of 2 MB: a
+    // poll of 20,000 values is a burst of short-lived objects that otherwise grows it to 48 MB).
+    // BENCH_MEM_FLAGS="a b;c" measures other sets of node flags.
+    const flagSets = process.env.BENCH_MEM_FLAGS ? process.env.BENCH_MEM_FLAGS.split(";").map((s) => s.split(" ").filter(Boolean)) : [["--no-optimize-for-size"], [], ["--max-semi-space-size=2"]];
     results.memory = [];
-    for (const flags of [[], ["--max-semi-space-size=2"]]) {
+    for (const flags of flagSets) {
       // A broker of its own: the pipeline's 1,000 retained configs would reach this daemon at start.
       const own = await startBroker(values.aedes === true);
       const memory = await benchMemory(own, { ...size, polls: quick ? 3 : 6, intervalMs: quick ? 300 : 1_000, flags }).finally(() => own.close());

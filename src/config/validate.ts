@@ -22,14 +22,23 @@ export function createAjv(): Ajv {
   return ajv;
 }
 
-let compiled: ValidateFunction | undefined;
+/**
+ * Weakly held: a daemon checks its config once, and the validator of every vendor's schema
+ * would otherwise keep some 2 MB of heap for its whole life; tests and `validate` reuse it
+ * while it lives.
+ */
+let cached: WeakRef<ValidateFunction> | undefined;
 
 /**
  * Checks the shape of a config against the full schema. Coerces scalar types in place
  * ("1883" → 1883), so callers pass a copy they own.
  */
 export function validateConfigShape(data: unknown): ConfigProblem[] {
-  compiled ??= createAjv().compile(buildConfigSchema());
+  let compiled = cached?.deref();
+  if (!compiled) {
+    compiled = createAjv().compile(buildConfigSchema());
+    cached = new WeakRef(compiled);
+  }
   if (compiled(data)) return [];
   return translateAjvErrors(compiled.errors ?? [], data);
 }

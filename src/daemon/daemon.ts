@@ -77,7 +77,6 @@ export class Daemon implements SourceSink {
     // Stopped while connecting or reading retained configs: stop() has closed everything so far.
     if (this.stopping) return;
     this.conn.publishRetained(this.topics.bridgeState, "online");
-    this.conn.onReconnect(() => this.conn.publishRetained(this.topics.bridgeState, "online", true));
 
     const ha = config.homeassistant;
     this.discovery = new DiscoveryManager(this.conn, this.topics, ha.discovery_prefix, ha.enabled, this.log);

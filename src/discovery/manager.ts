@@ -31,6 +31,8 @@ export class DiscoveryManager {
     private readonly log: Logger,
   ) {
     this.ctx = { prefix, topics };
+    // The connection keeps no copy of our configs: a broker that lost its retained store gets them from here.
+    conn.onReconnect(() => this.republishAll());
   }
 
   get configFilter(): string {
@@ -108,13 +110,13 @@ export class DiscoveryManager {
 
   /** Home Assistant came (back) online: every config again, even unchanged. */
   republishAll(): void {
-    for (const [source, devices] of this.announced) for (const entry of devices.values()) this.publish(source, entry, true);
+    for (const [source, devices] of this.announced) for (const entry of devices.values()) this.publish(source, entry);
   }
 
-  private publish(source: string, entry: Announced, force = false): void {
+  private publish(source: string, entry: Announced): void {
     if (!this.enabled) return;
     const payload = JSON.stringify(deviceConfig(this.ctx, source, entry.device, entry.removed));
-    this.conn.publishRetained(discoveryTopic(this.ctx, source, entry.device.key), payload, force);
+    this.conn.publishRebuildable(discoveryTopic(this.ctx, source, entry.device.key), payload);
   }
 
   private clearStale(source: string, current: Map<string, Announced>): void {

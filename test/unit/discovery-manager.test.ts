@@ -9,7 +9,8 @@ import { Topics } from "../../src/mqtt/topics.js";
 function fakeConnection(): { conn: MqttConnection; sent: Array<{ topic: string; payload: string }> } {
   const sent: Array<{ topic: string; payload: string }> = [];
   const conn = {
-    publishRetained: (topic: string, payload: string) => (sent.push({ topic, payload }), true),
+    publishRebuildable: (topic: string, payload: string) => void sent.push({ topic, payload }),
+    onReconnect: () => undefined,
     clearRetained: (topic: string) => void sent.push({ topic, payload: "" }),
   };
   return { conn: conn as unknown as MqttConnection, sent };
