@@ -32,6 +32,27 @@ export function checkDuplicateIds(data: unknown): ConfigProblem[] {
   return problems;
 }
 
+/**
+ * Discovery ids join base, source and device keys with "_": sources `home` and `home_x` can
+ * produce one id (`home` + device `x_1`, `home_x` + device `1`), and Home Assistant would merge
+ * the two devices. Not an error: most such pairs never meet, and a working config stays valid.
+ */
+export function sourceIdWarnings(data: unknown): string[] {
+  const ids = rawSources(data).flatMap(({ index, source }) => (typeof source.id === "string" ? [{ index, id: source.id }] : []));
+  const warnings: string[] = [];
+  for (const a of ids) {
+    for (const b of ids) {
+      if (b.id.startsWith(`${a.id}_`)) {
+        warnings.push(
+          `${formatPath(["sources", b.index, "id"])}: "${b.id}" begins with "${a.id}_" (the id at ${formatPath(["sources", a.index])}); ` +
+            `Home Assistant ids join source and device with "_", so their devices can meet: prefer "${a.id}-${b.id.slice(a.id.length + 1)}"`,
+        );
+      }
+    }
+  }
+  return warnings;
+}
+
 /** The rules of each vendor that its schema cannot express; only meaningful once the schema passed. */
 export function checkVendorRules(data: unknown): ConfigProblem[] {
   return rawSources(data).flatMap(({ index, source }) => {

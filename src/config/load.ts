@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument, type YAMLError } from "yaml";
-import { checkDuplicateIds, checkDurations, checkTlsFiles, checkVendorRules, mqttWarnings } from "./checks.js";
+import { checkDuplicateIds, checkDurations, checkTlsFiles, checkVendorRules, mqttWarnings, sourceIdWarnings } from "./checks.js";
 import { applyDefaults, applyVendorDefaults, dropEmptySections } from "./defaults.js";
 import { substituteEnv } from "./env.js";
 import { locateLine } from "./locate.js";
@@ -74,7 +74,7 @@ function parse(text: string, env: NodeJS.ProcessEnv, origin?: string): ParseOutc
   const defaultWarnings = defaultedSecrets.map(
     (path) => `${path} uses the default of its \${VAR:-default}: that secret is written in the config file; set the variable, or remove the default`,
   );
-  return { config, errors: [], warnings: [...warnings, ...mqttWarnings(data), ...defaultWarnings], literalSecretPaths };
+  return { config, errors: [], warnings: [...warnings, ...mqttWarnings(data), ...sourceIdWarnings(data), ...defaultWarnings], literalSecretPaths };
 }
 
 /**

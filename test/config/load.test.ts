@@ -376,4 +376,17 @@ describe("files", () => {
       "mqtt.tls is used only with mqtts:// or wss:// URLs; it has no effect with mqtt://",
     ]);
   });
+
+  it("warns about source ids whose Home Assistant ids can meet, and accepts them", () => {
+    const two = (second: string): string =>
+      MINIMAL + ["  - id: " + second, "    type: mybenext", "    username: u", "    password: p", ""].join("\n");
+    const meeting = parseConfig(two("home_x"), {});
+    expect(meeting.errors).toEqual([]);
+    expect(meeting.config?.sources.map((s) => s.id)).toEqual(["home", "home_x"]);
+    expect(meeting.warnings).toEqual([
+      'sources[1].id: "home_x" begins with "home_" (the id at sources[0]); Home Assistant ids join source and device with "_", so their devices can meet: prefer "home-x"',
+    ]);
+    expect(parseConfig(two("home-x"), {}).warnings).toEqual([]);
+    expect(parseConfig(two("homex"), {}).warnings).toEqual([]);
+  });
 });
