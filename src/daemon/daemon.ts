@@ -87,11 +87,13 @@ export class Daemon implements SourceSink {
       const definition = this.opts.bridges ? this.opts.bridges.find((b) => b.type === source.type) : findBridge(source.type);
       if (!definition) throw new Error(`sources: type "${source.type}" of source "${source.id}" is not supported`);
       const logger = this.log.child({ source: source.id });
+      // The runner is made from the bridge, and the bridge's HTTP clients report to the runner.
+      const owner: { runner?: SourceRunner } = {};
       const bridge = definition.create({
         source,
         logger,
         state: this.store.scope(`source:${source.id}`),
-        http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, logger }),
+        http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, logger, onActivity: () => owner.runner?.activity() }),
         registerSecret: (v) => this.opts.scrubber.add(v),
         readings: {
           onReading: (listener) => {
@@ -109,7 +111,8 @@ export class Daemon implements SourceSink {
           }),
         dataDir: join(config.data_dir, "sources", source.id),
       });
-      this.runners.set(source.id, new SourceRunner(source, bridge, this, logger));
+      owner.runner = new SourceRunner(source, bridge, this, logger);
+      this.runners.set(source.id, owner.runner);
     }
     this.discovery.clearUnknownSources(new Set(this.runners.keys()));
 

@@ -11,6 +11,16 @@ import { TopicSafety } from "./topic-safe.js";
 /** A source goes offline after this many failed polls in a row (DESIGN.md). */
 export const OFFLINE_AFTER_FAILURES = 3;
 
+/**
+ * A running poll that has heard nothing from its cloud (no response, no failed attempt) for this
+ * long is stuck: every request has a timeout, so only a defect or a hung dependency gets here.
+ * Long polls are fine as long as answers keep coming (Climkit's 1 request/s, Belimo's paging).
+ */
+export function stuckAfterMs(timeoutMs: number): number {
+  // Beyond a request's timeout with its retries, and beyond a Retry-After the HTTP layer waits (60 s).
+  return Math.max(5 * timeoutMs, 120_000);
+}
+
 export interface SourceStatus {
   id: string;
   type: string;
@@ -37,13 +47,19 @@ export class SourceRunner {
   private inIncident = false;
   /** When each entity was last written: a poll that started earlier must not undo the write. */
   private readonly writtenAt = new Map<string, number>();
+  /** When the running poll last heard from its cloud (see `activity`). */
+  private heardAt = 0;
+  private stuckReported = false;
+  private readonly stuckAfterMs: number;
 
   constructor(
     readonly config: SourceConfig,
     readonly bridge: Bridge,
     private readonly sink: SourceSink,
     private readonly log: Logger,
+    opts: { stuckAfterMs?: number } = {},
   ) {
+    this.stuckAfterMs = opts.stuckAfterMs ?? stuckAfterMs(config.timeout);
     this.status = { id: config.id, type: config.type, state: "starting", last_poll: null, last_error: null, devices: 0 };
     this.filter = new SourceFilter(config.include, config.exclude);
     this.safety = new TopicSafety(log);
@@ -78,6 +94,11 @@ export class SourceRunner {
     return readings;
   }
 
+  /** The cloud answered (a response or a failed attempt): the running poll is not stuck. */
+  activity(): void {
+    this.heardAt = Date.now();
+  }
+
   lookup(deviceKey: string, entityKey: string): { device: Device; entity: Entity } | undefined {
     const d = this.devices.get(deviceKey);
     const entity = d?.entities.get(entityKey);
@@ -86,7 +107,16 @@ export class SourceRunner {
 
   private async poll(): Promise<void> {
     const startedAt = Date.now();
-    const result: PollResult = await this.bridge.poll();
+    this.heardAt = startedAt;
+    const watchdog = setInterval(() => this.checkStuck(), Math.max(1, Math.min(this.stuckAfterMs / 4, 30_000)));
+    watchdog.unref();
+    let result: PollResult;
+    try {
+      result = await this.bridge.poll();
+    } finally {
+      clearInterval(watchdog);
+      this.stuckReported = false;
+    }
     const safe = this.safety.apply(result);
     const filtered = this.filter.apply(safe.devices, safe.readings);
     const devices = filtered.devices;
@@ -102,6 +132,25 @@ export class SourceRunner {
     if (at === undefined) return false;
     if (at < startedAt) this.writtenAt.delete(key);
     return at >= startedAt;
+  }
+
+  /**
+   * Cannot cancel the poll (a bridge's awaits are its own), and must not start another beside it:
+   * says so once, and marks the source offline until the poll ends one way or the other.
+   */
+  private checkStuck(): void {
+    const silentMs = Date.now() - this.heardAt;
+    if (this.stuckReported || silentMs < this.stuckAfterMs) return;
+    this.stuckReported = true;
+    const message = `poll stuck: nothing heard from the cloud for ${Math.round(silentMs / 1000)} s; no new poll starts until it ends`;
+    this.status.last_error = message;
+    this.inIncident = true;
+    this.log.error({ err: message }, "poll stuck");
+    if (this.status.state !== "offline") {
+      this.status.state = "offline";
+      this.sink.availability(this.config.id, false);
+    }
+    this.sink.statusChanged();
   }
 
   private succeeded(): void {

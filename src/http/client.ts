@@ -25,6 +25,8 @@ export interface HttpClientOptions {
   headers?: Record<string, string>;
   /** Retries of safe (GET) requests on network errors, 408/429/5xx. Default 2. */
   retries?: number;
+  /** Called whenever the cloud answers or an attempt fails: the poll watchdog's sign of life. */
+  onActivity?: () => void;
 }
 
 const RETRIED_STATUS = [408, 429, 500, 502, 503, 504, 521, 522, 524];
@@ -79,6 +81,7 @@ export function createHttpClient(opts: HttpClientOptions): Got {
       afterResponse: [
         async (response, retryWithMergedOptions) => {
           release(response.request.options);
+          opts.onActivity?.();
           if (response.statusCode === 429 || response.statusCode === 503) {
             const wait = retryAfterMs(response.headers["retry-after"]);
             if (wait !== undefined) limiter?.pause(wait);
@@ -100,12 +103,14 @@ export function createHttpClient(opts: HttpClientOptions): Got {
       beforeRetry: [
         (error, retryCount) => {
           release(error.options);
+          opts.onActivity?.();
           opts.logger.debug({ url: redactUrl(error.options.url), retryCount, err: error.message }, "retrying request");
         },
       ],
       beforeError: [
         (error) => {
           release(error.options);
+          opts.onActivity?.();
           return error;
         },
       ],

@@ -48,6 +48,20 @@ describe("the HTTP client factory (against a local server)", () => {
     expect(Date.now() - start).toBeGreaterThanOrEqual(900);
   });
 
+  it("reports every answer and every failed attempt as a sign of life, for the poll watchdog", async () => {
+    let heard = 0;
+    const onActivity = (): void => void heard++;
+    handler = (_q, res, n) => (n % 2 === 1 ? res.writeHead(503, { "retry-after": "0" }).end() : res.end("{}"));
+    seen.length = 0;
+    await client({ onActivity }).get("x").json();
+    // The 503 (answer, then retry) and the 200.
+    expect(heard).toBeGreaterThanOrEqual(2);
+    heard = 0;
+    handler = (req) => req.socket.destroy();
+    await client({ onActivity, retries: 0 }).get("x").catch(() => undefined);
+    expect(heard).toBe(1);
+  });
+
   it("never retries a PUT", async () => {
     seen.length = 0;
     handler = (_q, res) => res.writeHead(500).end('{"error":"boom"}');
