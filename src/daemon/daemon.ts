@@ -93,7 +93,7 @@ export class Daemon implements SourceSink {
         source,
         logger,
         state: this.store.scope(`source:${source.id}`),
-        http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, logger, onActivity: () => owner.runner?.activity() }),
+        http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, logger, onActivity: (quietUntil) => owner.runner?.activity(quietUntil) }),
         registerSecret: (v) => this.opts.scrubber.add(v),
         readings: {
           onReading: (listener) => {

@@ -94,9 +94,12 @@ export class SourceRunner {
     return readings;
   }
 
-  /** The cloud answered (a response or a failed attempt): the running poll is not stuck. */
-  activity(): void {
-    this.heardAt = Date.now();
+  /**
+   * The cloud answered (a response or a failed attempt): the running poll is not stuck. A
+   * Retry-After is a wait the cloud asked for: silence until then does not count either.
+   */
+  activity(quietUntil = Date.now()): void {
+    this.heardAt = Math.max(this.heardAt, Date.now(), quietUntil);
   }
 
   lookup(deviceKey: string, entityKey: string): { device: Device; entity: Entity } | undefined {
@@ -107,7 +110,8 @@ export class SourceRunner {
 
   private async poll(): Promise<void> {
     const startedAt = Date.now();
-    this.heardAt = startedAt;
+    // A Retry-After of the last poll may still hold the limiter: its quiet time stays granted.
+    this.heardAt = Math.max(this.heardAt, startedAt);
     const watchdog = setInterval(() => this.checkStuck(), Math.max(1, Math.min(this.stuckAfterMs / 4, 30_000)));
     watchdog.unref();
     let result: PollResult;

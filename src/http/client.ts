@@ -25,8 +25,11 @@ export interface HttpClientOptions {
   headers?: Record<string, string>;
   /** Retries of safe (GET) requests on network errors, 408/429/5xx. Default 2. */
   retries?: number;
-  /** Called whenever the cloud answers or an attempt fails: the poll watchdog's sign of life. */
-  onActivity?: () => void;
+  /**
+   * Called whenever the cloud answers or an attempt fails: the poll watchdog's sign of life.
+   * After a Retry-After, with the time until which the cloud asked us to be quiet.
+   */
+  onActivity?: (quietUntil?: number) => void;
 }
 
 const RETRIED_STATUS = [408, 429, 500, 502, 503, 504, 521, 522, 524];
@@ -81,11 +84,15 @@ export function createHttpClient(opts: HttpClientOptions): Got {
       afterResponse: [
         async (response, retryWithMergedOptions) => {
           release(response.request.options);
-          opts.onActivity?.();
+          let quietUntil: number | undefined;
           if (response.statusCode === 429 || response.statusCode === 503) {
             const wait = retryAfterMs(response.headers["retry-after"]);
-            if (wait !== undefined) limiter?.pause(wait);
+            if (wait !== undefined) {
+              limiter?.pause(wait);
+              quietUntil = Date.now() + wait;
+            }
           }
+          opts.onActivity?.(quietUntil);
           const ctx = response.request.options.context as Ctx;
           if (response.statusCode === 401 && opts.auth && !ctx[authRetried]) {
             // One new login per request: a second 401 means the credentials are wrong.

@@ -205,6 +205,22 @@ describe("a poll that hears nothing from its cloud", () => {
     await t.runner.stop(100);
   });
 
+  it("is not stuck while it waits out a Retry-After the cloud asked for, and is once that time has passed", async () => {
+    const t = setup(150);
+    t.runner.start();
+    await until(() => t.polls() === 1);
+    t.runner.activity(Date.now() + 500);
+    await sleep(450);
+    expect(t.availability).toEqual([]);
+    expect(t.runner.status.last_error).toBeNull();
+    await until(() => t.availability.length === 1);
+    expect(t.availability).toEqual([false]);
+    expect(t.runner.status.last_error).toMatch(/^poll stuck/);
+    t.finish({ devices: [], readings: [] });
+    await until(() => t.availability.length === 2);
+    await t.runner.stop(100);
+  });
+
   it("is not stuck while answers keep coming, however long it runs", async () => {
     const t = setup(1_000);
     t.runner.start();

@@ -56,6 +56,12 @@ describe("the HTTP client factory (against a local server)", () => {
     await client({ onActivity }).get("x").json();
     // The 503 (answer, then retry) and the 200.
     expect(heard).toBeGreaterThanOrEqual(2);
+    // A Retry-After: the time until which the cloud asked for quiet.
+    const quiet: Array<number | undefined> = [];
+    handler = (_q, res) => res.writeHead(429, { "retry-after": "120" }).end();
+    const before = Date.now();
+    await client({ onActivity: (until) => void quiet.push(until) }).put("x").catch(() => undefined);
+    expect(quiet[0]).toBeGreaterThanOrEqual(before + 120_000);
     heard = 0;
     handler = (req) => req.socket.destroy();
     await client({ onActivity, retries: 0 }).get("x").catch(() => undefined);
