@@ -15,6 +15,7 @@ import type { Device, Entity, Reading } from "../model/index.js";
 import { StateStore } from "../state/store.js";
 import { VERSION } from "../version.js";
 import type { SecretScrubber } from "../log.js";
+import { debugFigures, debugHealthEnabled } from "./debug-health.js";
 import { startHealthServer } from "./health.js";
 import { SourceRunner, type SourceSink } from "./source-runner.js";
 
@@ -40,6 +41,8 @@ export class Daemon implements SourceSink {
   private readonly log: Logger;
   private birthTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** For the endurance harness's figures (debug-health.ts). */
+  private statusChanges = 0;
   /** Bridges that take readings of other sources (BridgeContext.readings). */
   private readonly readingListeners = new Set<(source: string, reading: Reading) => void>();
 
@@ -139,9 +142,15 @@ export class Daemon implements SourceSink {
     }
 
     if (config.health.enabled) {
-      this.health = await startHealthServer(config.health.host, config.health.port, () => ({
+      const debug = debugHealthEnabled();
+      this.health = await startHealthServer(config.health.host, config.health.port, (query) => ({
         healthy: this.conn.connected,
-        body: { status: this.conn.connected ? "ok" : "mqtt disconnected", version: VERSION, sources: this.scrubbedStatuses() },
+        body: {
+          status: this.conn.connected ? "ok" : "mqtt disconnected",
+          version: VERSION,
+          sources: this.scrubbedStatuses(),
+          ...(debug ? { debug: debugFigures(this.opts.scrubber, this.statusChanges, query.has("gc")) } : {}),
+        },
       }));
     }
 
@@ -189,6 +198,7 @@ export class Daemon implements SourceSink {
 
   statusChanged(): void {
     if (this.stopping) return;
+    this.statusChanges++;
     this.conn.publishRetained(this.topics.bridgeInfo, JSON.stringify({ version: VERSION, sources: this.scrubbedStatuses() }));
   }
 
