@@ -90,9 +90,9 @@ export class Clouds {
     const w = this.wiotys.credentials;
     const p1 = `product_${DEMO_IDS.products.p1Meter}`;
     for (let i = 1; i <= perVendor; i++) {
-      add("belimo", { id: `valves_${i}`, type: "belimo", base_url: this.belimo.url, token_url: this.belimo.tokenUrl, client_id: b.clientId, client_secret: b.clientSecret, username: b.username, password: b.password, requests_per_second: 100, history_interval: "1m" });
+      add("belimo", { id: `valves_${i}`, type: "belimo", base_url: this.belimo.url, token_url: this.belimo.tokenUrl, client_id: b.clientId, client_secret: b.clientSecret, username: b.username, password: b.password, requests_per_second: 50, history_interval: "1m" });
       add("climkit", { id: `metering_${i}`, type: "climkit", base_url: this.climkit.apiUrl, username: "demo", password: "demo-password", backfill: "10s", sensors: false });
-      add("wiotys", { id: `ups_${i}`, type: "wiotys", base_url: this.wiotys.url, keycloak_url: this.wiotys.url, realm: this.wiotys.realm, client_id: w.clientId, client_secret: w.clientSecret, username: w.username, password: w.password, requests_per_second: 100 });
+      add("wiotys", { id: `ups_${i}`, type: "wiotys", base_url: this.wiotys.url, keycloak_url: this.wiotys.url, realm: this.wiotys.realm, client_id: w.clientId, client_secret: w.clientSecret, username: w.username, password: w.password, requests_per_second: 50 });
       add("mybenext", { id: `home_${i}`, type: "mybenext", base_url: this.mybenext.url, username: "demo", password: "demo-password" });
       const volta: Record<string, unknown> = { id: `meter_${i}`, type: "voltaware", base_url: this.voltaware.url, client_id: "demo-client", client_secret: "demo-secret", rate_limit: 200, retry_interval: "1s" };
       if (volta.id === EVENTS_SOURCE) {

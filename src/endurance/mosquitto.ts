@@ -63,11 +63,13 @@ export class Mosquitto {
 
   async start(): Promise<void> {
     if (this.running) return;
-    const child = spawn(MOSQUITTO_BIN as string, ["-c", this.conf], { stdio: "ignore" });
+    const child = spawn(MOSQUITTO_BIN as string, ["-c", this.conf], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => void (stderr = (stderr + d.toString("utf8")).slice(-2_000)));
     this.child = child;
     const deadline = Date.now() + 15_000;
     while (!(await listening(this.port))) {
-      if (child.exitCode !== null) throw new Error(`mosquitto exited at start (code ${child.exitCode})`);
+      if (child.exitCode !== null) throw new Error(`mosquitto exited at start (code ${child.exitCode}): ${stderr.trim()}`);
       if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${this.port}`);
       await new Promise((r) => setTimeout(r, 50));
     }

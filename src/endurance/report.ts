@@ -4,7 +4,7 @@
  */
 import type { RunFigures, FaultKind, MemorySample } from "./run.js";
 import { VENDORS } from "./clouds.js";
-import { mb, slope } from "./stats.js";
+import { robustSlope, slope } from "./stats.js";
 
 export interface Check {
   name: string;
@@ -76,11 +76,17 @@ export function judge(f: RunFigures): Check[] {
 
   // Memory.
   const win = memoryWindow(f);
-  const heapSlope = slope(win.map((s) => ({ x: s.day, y: s.heapAfterGcMB })));
-  const rssSlope = slope(win.map((s) => ({ x: s.day, y: s.rssMB })));
+  const heap = win.map((s) => ({ x: s.day, y: s.heapAfterGcMB }));
+  const rss = win.map((s) => ({ x: s.day, y: s.rssMB }));
+  const heapSlope = robustSlope(heap);
+  const rssSlope = robustSlope(rss);
   const enough = win.length >= 3;
-  add("memory: heap after GC slope < 0.5 MB/day", enough && heapSlope < MAX_SLOPE_MB_PER_DAY, `${heapSlope.toFixed(3)} MB/day over ${win.length} days (daemon run #${win[0]?.incarnation ?? "?"}, after ${p.warmupDays} days of warm-up)${enough ? "" : ": too few samples"}`);
-  add("memory: RSS slope < 0.5 MB/day", enough && rssSlope < MAX_SLOPE_MB_PER_DAY, `${rssSlope.toFixed(3)} MB/day over the same days`);
+  add(
+    "memory: heap after GC slope < 0.5 MB/day",
+    enough && heapSlope < MAX_SLOPE_MB_PER_DAY,
+    `${heapSlope.toFixed(3)} MB/day (Theil–Sen; least squares ${slope(heap).toFixed(3)}) over ${win.length} days (daemon run #${win[0]?.incarnation ?? "?"}, after ${p.warmupDays} days of warm-up)${enough ? "" : ": too few samples"}`,
+  );
+  add("memory: RSS slope < 0.5 MB/day", enough && rssSlope < MAX_SLOPE_MB_PER_DAY, `${rssSlope.toFixed(3)} MB/day (Theil–Sen; least squares ${slope(rss).toFixed(3)}) over the same days`);
   const first = win[0];
   const last = win.at(-1);
   const scrubOk = !!first && !!last && (last.scrubLineUs <= first.scrubLineUs * MAX_SCRUB_RATIO || last.scrubLineUs - first.scrubLineUs < 3);
@@ -201,6 +207,5 @@ export function markdown(f: RunFigures, checks: Check[]): string {
   w("- The memory slope is fitted within one daemon process; across kill -9 each process starts afresh.");
   w(`- Run directory (config, daemon logs): ${f.runDir}`);
   w();
-  void mb;
   return lines.join("\n");
 }

@@ -13,6 +13,25 @@ export function slope(points: ReadonlyArray<{ x: number; y: number }>): number {
   return den === 0 ? 0 : num / den;
 }
 
+/**
+ * Theil–Sen slope: the median of the slopes between every two points. One odd sample (the RSS
+ * right after a large allocation, a late collection) does not tilt it as it tilts least squares.
+ */
+export function robustSlope(points: ReadonlyArray<{ x: number; y: number }>): number {
+  const slopes: number[] = [];
+  for (let i = 0; i < points.length; i++) {
+    for (let j = i + 1; j < points.length; j++) {
+      const a = points[i] as { x: number; y: number };
+      const b = points[j] as { x: number; y: number };
+      if (b.x !== a.x) slopes.push((b.y - a.y) / (b.x - a.x));
+    }
+  }
+  if (slopes.length === 0) return 0;
+  slopes.sort((a, b) => a - b);
+  const mid = Math.floor(slopes.length / 2);
+  return slopes.length % 2 === 1 ? (slopes[mid] as number) : ((slopes[mid - 1] as number) + (slopes[mid] as number)) / 2;
+}
+
 /** A small deterministic PRNG (mulberry32): a failing run can be repeated with the same faults. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -26,7 +45,3 @@ export function prng(seed: number): () => number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-export function mb(bytes: number): number {
-  return Math.round(bytes / 1e4) / 100;
-}
