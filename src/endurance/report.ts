@@ -14,17 +14,21 @@ export interface Check {
 
 /** A simulated day's allowance for growth, after warm-up (issue 11). */
 const MAX_SLOPE_MB_PER_DAY = 0.5;
-/** The per-line scrub cost may rise by this fraction of its start over the slope's days. */
-const MAX_SCRUB_RISE = 0.5;
+/** Late in a daemon process, a line may cost at most this many times its cost on the process's first day. */
+const MAX_SCRUB_RATIO = 2;
 /** At-least-once across a kill -9: the one event in flight may arrive again after the restart. */
 const DUPLICATE_WINDOW_MS = 120_000;
 
-/** The samples of the longest daemon process, warm-up days dropped: the memory slope's base. */
-export function memoryWindow(f: RunFigures): MemorySample[] {
+/** The samples of the daemon process that ran the most days. */
+function longestRun(f: RunFigures): MemorySample[] {
   const byRun = new Map<number, MemorySample[]>();
   for (const s of f.memory) byRun.set(s.incarnation, [...(byRun.get(s.incarnation) ?? []), s]);
-  const longest = [...byRun.values()].sort((a, b) => b.length - a.length)[0] ?? [];
-  return longest.slice(f.params.warmupDays);
+  return [...byRun.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+}
+
+/** The longest process's samples with its warm-up days dropped: the memory slope's base. */
+export function memoryWindow(f: RunFigures): MemorySample[] {
+  return longestRun(f).slice(f.params.warmupDays);
 }
 
 function median(values: number[]): number {
@@ -93,18 +97,16 @@ export function judge(f: RunFigures): Check[] {
     `${heapSlope.toFixed(3)} MB/day (Theil–Sen; least squares ${slope(heap).toFixed(3)}) over ${win.length} days (daemon run #${win[0]?.incarnation ?? "?"}, after ${p.warmupDays} days of warm-up)${enough ? "" : ": too few samples"}`,
   );
   add("memory: RSS slope < 0.5 MB/day", enough && rssSlope < MAX_SLOPE_MB_PER_DAY, `${rssSlope.toFixed(3)} MB/day (Theil–Sen; least squares ${slope(rss).toFixed(3)}) over the same days`);
-  // Flat: over the window, the fitted rise of the per-line cost stays under half its fitted start (+1 µs of timer noise).
-  const scrub = win.map((s) => ({ x: s.day, y: s.scrubLineUs }));
-  const scrubSlope = robustSlope(scrub);
-  const first = win[0];
-  const last = win.at(-1);
-  const span = first && last ? last.day - first.day : 0;
-  const scrubStart = scrub.length > 0 ? median(scrub.map((p) => p.y - scrubSlope * (p.x - (first?.day ?? 0)))) : 0;
-  const scrubRise = scrubSlope * span;
+  // Flat: late in the longest daemon process, a line costs what it cost in that process's first
+  // day (twice that at most, +1 µs of timer noise), however many tokens came in between.
+  const whole = longestRun(f);
+  const fresh = whole[0];
+  const lateCost = median(whole.slice(-3).map((s) => s.scrubLineUs));
+  const lastSample = whole.at(-1);
   add(
     "log line cost flat (scrub of one line)",
-    enough && scrubRise <= MAX_SCRUB_RISE * scrubStart + 1,
-    first && last ? `${first.scrubLineUs.toFixed(1)} µs on day ${first.day} (${first.tokens} tokens so far) → ${last.scrubLineUs.toFixed(1)} µs on day ${last.day} (${last.tokens} tokens); fitted rise ${scrubRise.toFixed(1)} µs over ${span} days from ${scrubStart.toFixed(1)} µs` : "no samples",
+    whole.length >= 3 && !!fresh && lateCost <= MAX_SCRUB_RATIO * fresh.scrubLineUs + 1,
+    fresh && lastSample ? `${fresh.scrubLineUs.toFixed(1)} µs on day ${fresh.day} (daemon run #${fresh.incarnation}, ${fresh.tokens} tokens issued so far) → ${lateCost.toFixed(1)} µs (median of the last 3 days, to day ${lastSample.day}, ${lastSample.tokens} tokens)` : "no samples",
   );
 
   // Recovery.
