@@ -5,6 +5,8 @@ export interface Params {
   polls: number;
   tokens: number;
   brokerRestarts: number;
+  /** Restarts of the Voltaware events broker (the simulator's), for the events connection's recovery. */
+  eventsBrokerRestarts: number;
   refusingRestarts: number;
   diskFull: number;
   kills: number;
@@ -22,13 +24,14 @@ export interface Params {
   out: string;
 }
 
-const FULL = { polls: 100_000, tokens: 10_000, brokerRestarts: 100, refusingRestarts: 20, diskFull: 20, kills: 20, cloudFaults: 100, days: 30, warmupDays: 2, perVendor: 8, tokenLifetimeS: 3, maxMinutes: 120, killsUntil: 0.45 };
-const SHORT = { polls: 2_400, tokens: 300, brokerRestarts: 6, refusingRestarts: 2, diskFull: 2, kills: 2, cloudFaults: 5, days: 10, warmupDays: 2, perVendor: 4, tokenLifetimeS: 3, maxMinutes: 6, killsUntil: 0.3 };
+const FULL = { polls: 100_000, tokens: 10_000, brokerRestarts: 100, eventsBrokerRestarts: 10, refusingRestarts: 20, diskFull: 20, kills: 20, cloudFaults: 100, days: 30, warmupDays: 2, perVendor: 8, tokenLifetimeS: 3, maxMinutes: 120, killsUntil: 0.45 };
+const SHORT = { polls: 2_400, tokens: 300, brokerRestarts: 6, eventsBrokerRestarts: 1, refusingRestarts: 2, diskFull: 2, kills: 2, cloudFaults: 5, days: 10, warmupDays: 2, perVendor: 4, tokenLifetimeS: 3, maxMinutes: 6, killsUntil: 0.3 };
 
 const ENV: Record<keyof typeof FULL, string> = {
   polls: "ENDURANCE_POLLS",
   tokens: "ENDURANCE_TOKENS",
   brokerRestarts: "ENDURANCE_BROKER_RESTARTS",
+  eventsBrokerRestarts: "ENDURANCE_EVENTS_BROKER_RESTARTS",
   refusingRestarts: "ENDURANCE_REFUSING_RESTARTS",
   diskFull: "ENDURANCE_DISK_FULL",
   kills: "ENDURANCE_KILLS",

@@ -18,7 +18,7 @@ import { Mosquitto } from "./mosquitto.js";
 import type { Params } from "./params.js";
 import { prng, sleep } from "./stats.js";
 
-export type FaultKind = "broker-restart" | "broker-refusing" | "disk-full" | "kill-9" | "cloud";
+export type FaultKind = "broker-restart" | "broker-refusing" | "events-broker-restart" | "disk-full" | "kill-9" | "cloud";
 
 export interface FaultRecord {
   kind: FaultKind;
@@ -62,6 +62,8 @@ export interface RunFigures {
   tokenTotal: number;
   sources: number;
   faults: FaultRecord[];
+  /** When the events broker came back after each of its restarts. */
+  eventsBrokerStarts: number[];
   /** Daemon restarts the harness made to go on after a fault it did not recover from. */
   repairs: Array<{ at: number; why: string }>;
   memory: MemorySample[];
@@ -312,6 +314,7 @@ export async function runEndurance(params: Params, log: (line: string) => void):
     };
     spread("broker-restart", params.brokerRestarts - params.refusingRestarts, 0.02, 0.97);
     spread("broker-refusing", params.refusingRestarts, 0.02, 0.97);
+    spread("events-broker-restart", params.eventsBrokerRestarts, 0.02, 0.97);
     spread("disk-full", params.diskFull, 0.02, 0.97);
     spread("kill-9", params.kills, 0.02, params.killsUntil);
     spread("cloud", params.cloudFaults, 0.02, 0.97);
@@ -366,6 +369,22 @@ export async function runEndurance(params: Params, log: (line: string) => void):
       const boundMs = Math.min(MQTT_MAX_BACKOFF_MS, downMs + 1_000) * 1.25 + 3_000;
       const recoveredAt = await waitFor(connected, boundMs + 30_000);
       return { kind: refusing ? "broker-refusing" : "broker-restart", detail, startedAt, endedAt, recoveredAt, boundMs };
+    };
+
+    /** Voltaware's broker away for a moment: the events connection must come back (1 s doubling to 30 s). */
+    const eventsBrokerRestart = async (): Promise<FaultRecord> => {
+      const events = clouds.voltaware.broker;
+      const startedAt = Date.now();
+      if (!events) return { kind: "events-broker-restart", detail: "not run", startedAt, endedAt: startedAt, recoveredAt: startedAt, boundMs: 0, skipped: "no events broker" };
+      await events.stop();
+      const down = 200 + random() * 4_000;
+      await sleep(down);
+      await events.start();
+      const endedAt = Date.now();
+      // The events connection's backoff step, then the publisher's pause after a failed publish (5 s).
+      const boundMs = Math.min(MQTT_MAX_BACKOFF_MS, endedAt - startedAt + 1_000) * 1.25 + 5_000 + 3_000;
+      const recoveredAt = await waitFor(() => ledger.firstReceivedPublishedAfter(endedAt) !== undefined, boundMs + 30_000);
+      return { kind: "events-broker-restart", detail: `down ${(down / 1000).toFixed(1)} s`, startedAt, endedAt, recoveredAt: recoveredAt === undefined ? undefined : ledger.firstReceivedPublishedAfter(endedAt), boundMs };
     };
 
     const diskFull = async (): Promise<FaultRecord> => {
@@ -445,6 +464,7 @@ export async function runEndurance(params: Params, log: (line: string) => void):
       if (!(await waitFor(allOnline, 60_000))) await repair(`not every source online before the ${next.kind} fault`);
       let record: FaultRecord;
       if (next.kind === "broker-restart" || next.kind === "broker-refusing") record = await brokerFault(next.kind === "broker-refusing");
+      else if (next.kind === "events-broker-restart") record = await eventsBrokerRestart();
       else if (next.kind === "disk-full") record = await diskFull();
       else if (next.kind === "kill-9") record = await kill();
       else record = await cloudFault();
@@ -487,6 +507,7 @@ export async function runEndurance(params: Params, log: (line: string) => void):
       applied: [...clouds.applied],
       events: { accepted: ledger.accepted.size, delivered: ledger.delivered.size, duplicates: ledger.duplicates, lost: ledger.lost(), tornInTheMiddle: ledger.tornInTheMiddle, published: counter },
       daemonStarts,
+      eventsBrokerStarts: faults.filter((x) => x.kind === "events-broker-restart" && !x.skipped).map((x) => x.endedAt),
       unexpectedExits: daemon.unexpectedExits,
       log: { lines: daemon.log.lines, byLevel: daemon.log.byLevel, top: [...daemon.log.messages.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25), fatal: daemon.log.fatal },
       notes,
