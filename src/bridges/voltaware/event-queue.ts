@@ -40,7 +40,9 @@ export class EventQueue {
   private tornTail = false;
   /** Acknowledged, but their lines are not on disk yet (a full disk): a restart would send them again. */
   private unwrittenAcks: number[] = [];
-  private writeProblem: string | undefined;
+  /** What cannot be written now; each clears with the next write of its own kind. */
+  private readonly failing = { events: false, acks: false, compaction: false };
+  private lastError = "";
 
   constructor(
     private readonly file: string,
@@ -53,7 +55,7 @@ export class EventQueue {
       this.rewrite();
     } catch (error) {
       // The file as it is still holds every accepted event: start with it, compact later.
-      this.degrade("cannot compact the queue file at start", error);
+      this.degrade("compaction", "cannot compact the queue file at start", error);
     }
     this.fd = openSync(file, "a");
     this.bytes = fstatSync(this.fd).size;
@@ -69,7 +71,10 @@ export class EventQueue {
 
   /** What keeps the queue from writing its file (a full disk), until a write succeeds again. */
   get problem(): string | undefined {
-    return this.writeProblem;
+    const { events, acks, compaction } = this.failing;
+    if (!events && !acks && !compaction) return undefined;
+    const what = [events && "new events are refused", acks && `${this.unwrittenAcks.length} acknowledgements wait in memory`, compaction && "the file is not compacted"].filter(Boolean);
+    return `event queue: cannot write ${this.file} (${this.lastError}): ${what.join(", ")}`;
   }
 
   /**
@@ -83,10 +88,11 @@ export class EventQueue {
     try {
       this.append(`${JSON.stringify({ s: event.seq, t: topic, p: payload, at })}\n`, true);
     } catch (error) {
-      this.degrade("new events are refused", error);
+      this.degrade("events", "new events are refused", error);
       throw new QueueWriteError(`event queue: cannot write ${this.file}: ${describe(error)}; the event is refused`);
     }
-    this.recovered();
+    this.recovered("events");
+    this.recovered("compaction");
     this.nextSeq++;
     this.events.push(event);
     return event;
@@ -127,12 +133,12 @@ export class EventQueue {
     try {
       this.append(this.unwrittenAcks.map((a) => `${JSON.stringify({ a })}\n`).join(""), false);
     } catch (error) {
-      this.degrade("acknowledgements are kept in memory until there is room", error);
+      this.degrade("acks", "acknowledgements are kept in memory until there is room", error);
       return false;
     }
     this.acks += this.unwrittenAcks.length;
     this.unwrittenAcks = [];
-    this.recovered();
+    this.recovered("acks");
     return true;
   }
 
@@ -169,9 +175,10 @@ export class EventQueue {
     } catch (error) {
       // Tried again after as many acknowledgements more, not at each one.
       this.acks = 0;
-      this.degrade("cannot compact the queue file", error);
+      this.degrade("compaction", "cannot compact the queue file", error);
       return;
     }
+    this.recovered("compaction");
     closeSync(fd);
     this.events = this.events.slice(this.head);
     this.head = 0;
@@ -181,16 +188,18 @@ export class EventQueue {
     this.bytes = fstatSync(this.fd).size;
   }
 
-  private degrade(what: string, error: unknown): void {
-    const problem = `event queue: cannot write ${this.file}: ${describe(error)}`;
-    if (this.writeProblem === undefined) this.log.error({ file: this.file, err: describe(error), waiting: this.size }, `event queue: cannot write its file (${what}); other sources are not affected`);
-    this.writeProblem = problem;
+  /** Logged once per incident: until every kind of write works again. */
+  private degrade(kind: keyof EventQueue["failing"], what: string, error: unknown): void {
+    const first = this.problem === undefined;
+    this.failing[kind] = true;
+    this.lastError = describe(error);
+    if (first) this.log.error({ file: this.file, err: this.lastError, waiting: this.size }, `event queue: cannot write its file (${what}); other sources are not affected`);
   }
 
-  private recovered(): void {
-    if (this.writeProblem === undefined || this.unwrittenAcks.length > 0) return;
-    this.writeProblem = undefined;
-    this.log.info({ file: this.file, waiting: this.size }, "event queue: its file can be written again");
+  private recovered(kind: keyof EventQueue["failing"]): void {
+    if (!this.failing[kind]) return;
+    this.failing[kind] = false;
+    if (this.problem === undefined) this.log.info({ file: this.file, waiting: this.size }, "event queue: its file can be written again");
   }
 
   private load(): void {

@@ -170,8 +170,8 @@ export class EventsPublisher {
       const refused = typeof err.code === "number" && err.code >= 1 && err.code <= 5;
       if (refused && !this.refusalLogged) {
         this.refusalLogged = true;
-        const hint = err.code === 4 || err.code === 5 ? " (check events.username / password or the client certificate)" : "";
-        this.log.error({ broker: safeUrl(url), code: err.code, reason: err.message }, `events: Voltaware's broker refused the connection${hint}; trying again with backoff up to ${MAX_RECONNECT_MS / 1000} s`);
+        const what = err.code === 4 || err.code === 5 ? "the login (check events.username / password or the client certificate)" : "the connection";
+        this.log.error({ broker: safeUrl(url), code: err.code, reason: err.message }, `events: Voltaware's broker refused ${what}; trying again with backoff up to ${MAX_RECONNECT_MS / 1000} s`);
       } else if (!refused) {
         this.log.debug({ err: err.message }, "events: MQTT error");
       }
