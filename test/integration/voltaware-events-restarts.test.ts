@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEventsBroker, type EventsBroker } from "../../src/simulators/voltaware/broker.js";
 import { startVoltawareSimulator, type ReceivedEvent, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
@@ -50,28 +50,32 @@ function eventsSource(sim: VoltawareSimulator): Record<string, unknown> {
 }
 
 describe("Voltaware events: a refused connection is retried with backoff until the broker accepts", () => {
-  let sim: VoltawareSimulator;
-  let local: EmbeddedBroker;
-  let rec: Recorder;
+  let sim: VoltawareSimulator | undefined;
+  let local: EmbeddedBroker | undefined;
+  let rec: Recorder | undefined;
   let d: TestDaemon | undefined;
 
-  beforeAll(async () => {
+  /** A simulator whose broker refuses the next `count` connections with `code`, before the daemon starts. */
+  const setup = async (count: number, code: 3 | 5): Promise<{ sim: VoltawareSimulator; rec: Recorder; d: TestDaemon }> => {
     sim = await startVoltawareSimulator({ broker: { ...BROKER_USER, topic: TOPIC } });
+    sim.broker!.refuseNext(count, code);
     local = await startAedes();
     rec = await Recorder.start(local.url);
-  });
-  afterAll(async () => {
+    d = await startTestDaemon({ mqttUrl: local.url, sources: [eventsSource(sim)] });
+    return { sim, rec, d };
+  };
+  afterEach(async () => {
     await d?.stop();
     await rec?.close();
     await local?.close();
     await sim?.close();
+    d = rec = local = sim = undefined;
   });
 
-  it("at start (5, not authorized, twice): the daemon starts all the same, and events flow once the broker accepts", async () => {
-    sim.broker!.refuseNext(2, 5);
-    d = await startTestDaemon({ mqttUrl: local.url, sources: [eventsSource(sim)] });
+  it("at start (5, not authorized, twice): the daemon starts all the same, and events flow once the broker accepts", { timeout: 90_000 }, async () => {
+    const { sim, rec, d } = await setup(2, 5);
     for (const i of range(1, 3)) await rec.publish("p1/power", String(i));
-    await waitUntil(() => sim.broker!.events.length >= 3, 30_000, "3 events after the refusals");
+    await waitUntil(() => sim.broker!.events.length >= 3, 60_000, "3 events after the refusals");
     expect(sim.broker!.refusals).toEqual([5, 5]);
     expect(powers(sim.broker!.events)).toEqual(range(1, 3));
     const refusals = d.logs.filter((l) => l.includes("refused the login"));
@@ -79,17 +83,20 @@ describe("Voltaware events: a refused connection is retried with backoff until t
     expect(refusals[0]).toMatch(/"code":5.*Not authorized/i);
   });
 
-  it("after having been connected (3, server unavailable, three times across a broker restart): one log line for the incident, then every event", async () => {
-    const since = d!.logs.length;
+  it("after having been connected (3, server unavailable, three times across a broker restart): one log line for the incident, then every event", { timeout: 90_000 }, async () => {
+    const { sim, rec, d } = await setup(0, 3);
+    await rec.publish("p1/power", "1");
+    await waitUntil(() => sim.broker!.events.length >= 1, 30_000, "the first event");
+    const since = d.logs.length;
     await sim.broker!.stop();
     sim.broker!.refuseNext(3, 3);
     await sim.broker!.start();
-    for (const i of range(4, 6)) await rec.publish("p1/power", String(i));
+    for (const i of range(2, 4)) await rec.publish("p1/power", String(i));
     // Backoff 1 s, 2 s, 4 s, 8 s: the fourth attempt is accepted.
-    await waitUntil(() => sim.broker!.events.length >= 6, 60_000, "6 events after the broker accepts again");
-    expect(sim.broker!.refusals).toEqual([5, 5, 3, 3, 3]);
-    expect(powers(sim.broker!.events)).toEqual(range(1, 6));
-    const logs = d!.logs.slice(since);
+    await waitUntil(() => sim.broker!.events.length >= 4, 60_000, "4 events after the broker accepts again");
+    expect(sim.broker!.refusals).toEqual([3, 3, 3]);
+    expect(powers(sim.broker!.events)).toEqual(range(1, 4));
+    const logs = d.logs.slice(since);
     const refusals = logs.filter((l) => l.includes("refused the connection"));
     expect(refusals).toHaveLength(1);
     expect(refusals[0]).toMatch(/"code":3.*Server unavailable/i);
