@@ -92,7 +92,7 @@ function mountDisk(): Disk {
     },
     free: () => rmSync(filler, { force: true }),
     close: () => {
-      execFileSync("umount", [dir]);
+      execFileSync("umount", ["-l", dir]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
