@@ -5,9 +5,14 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { Aedes } from "aedes";
+import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { EventQueue } from "../../src/bridges/voltaware/event-queue.js";
+import { EventsPublisher } from "../../src/bridges/voltaware/events.js";
 import { startEventsBroker, type EventsBroker } from "../../src/simulators/voltaware/broker.js";
 import { startVoltawareSimulator, type ReceivedEvent, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
@@ -180,5 +185,37 @@ describe("Voltaware events: QoS 2 across kill -9 of the process", () => {
     // In order: the first arrival of each event comes after the first arrival of the one before.
     const firsts = [...new Set(received)];
     expect(firsts).toEqual([...firsts].sort((a, b) => a - b));
+  });
+});
+
+describe("Voltaware events: closing the publisher", () => {
+  it("waits a bounded time for an event that is never acknowledged, sends nothing new meanwhile, and leaves both in the queue", { timeout: 60_000 }, async () => {
+    // A broker that takes every connection and never answers a publish.
+    let publishes = 0;
+    const aedes = await Aedes.createBroker({ authorizePublish: () => void publishes++ });
+    const server = createServer((socket) => aedes.handle(socket));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const port = (server.address() as AddressInfo).port;
+    const path = join(mkdtempSync(join(tmpdir(), "c2m-close-")), "events.jsonl");
+    const log = pino({ level: "silent" });
+    const queue = new EventQueue(path, 10, log);
+    const cfg = { url: `mqtt://127.0.0.1:${port}`, topic: TOPIC, payload: '{"timestamp": {{timestamp}}, "power": {{power}}}', qos: 2 as const, queueSize: 10, meters: [] };
+    const publisher = new EventsPublisher(cfg, queue, log, "c2m-close-test");
+    try {
+      publisher.start();
+      expect(publisher.accept("2001", { power: 1 }, Date.now())).toBe(true);
+      expect(publisher.accept("2001", { power: 2 }, Date.now())).toBe(true);
+      await waitUntil(() => publishes === 1, 20_000, "the first event in flight");
+      const closed = publisher.close().then(() => "closed");
+      // Bounded (3 s): generous here, a loaded machine is slow.
+      expect(await Promise.race([closed, sleep(30_000).then(() => "still waiting")])).toBe("closed");
+      expect(publishes).toBe(1);
+      const again = new EventQueue(path, 10, log);
+      expect(again.size).toBe(2);
+      again.close();
+    } finally {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
