@@ -93,7 +93,6 @@ export class EventsPublisher {
     const options: IClientOptions = {
       clientId: this.clientId,
       protocolVersion: 4,
-      clean: false,
       keepalive: 60,
       reconnectPeriod: MIN_RECONNECT_MS,
       // A refused login (a broker restarting says "server unavailable") is retried like a lost connection.
