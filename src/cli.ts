@@ -144,6 +144,11 @@ async function run(config: Config, exitAfter: string | undefined, hooks: { start
   const logger = createLogger(config.log_level, scrubber);
   const daemon = new Daemon({ config, logger, scrubber });
   process.on("unhandledRejection", (reason) => logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, "unhandled rejection"));
+  // A throw in a callback (an MQTT or a timer one) leaves the process in an unknown state: say what it was, and exit non-zero so a supervisor restarts it.
+  process.on("uncaughtException", (error) => {
+    logger.fatal({ err: error.message, stack: error.stack }, "uncaught exception: exiting");
+    process.exit(1);
+  });
   // Listened for before starting: a signal while the broker is still unreachable (or the retained
   // configs are being read) must stop the daemon cleanly too, not kill the process.
   let requestStop!: (reason: string) => void;

@@ -21,6 +21,8 @@ export interface Bridge {
   write(command: Command, target: { device: Device; entity: Entity }): Promise<Reading[]>;
   /** At shutdown, beside a poll that may still run: the bridge may make that poll end early. */
   close?(): Promise<void>;
+  /** What is wrong with the bridge beyond its polls (a queue that cannot write its file), shown in `bridge/info` and `/health`. */
+  problems?(): string[];
 }
 
 export interface BridgeContext {

@@ -163,7 +163,7 @@ export class Daemon implements SourceSink {
   }
 
   sourceStatuses(): SourceRunner["status"][] {
-    return [...this.runners.values()].map((r) => ({ ...r.status }));
+    return [...this.runners.values()].map((r) => r.snapshot());
   }
 
   // SourceSink

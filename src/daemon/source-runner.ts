@@ -28,6 +28,8 @@ export interface SourceStatus {
   last_poll: string | null;
   last_error: string | null;
   devices: number;
+  /** The bridge's own problems (Bridge.problems), when it has any. */
+  problems?: string[];
 }
 
 /** Where a source's results go: the MQTT side, which this class does not know. */
@@ -69,6 +71,12 @@ export class SourceRunner {
       onSuccess: () => this.succeeded(),
       onFailure: (error, n) => this.failed(error, n),
     });
+  }
+
+  /** The status with the bridge's current problems, if any. */
+  snapshot(): SourceStatus {
+    const problems = this.bridge.problems?.() ?? [];
+    return problems.length > 0 ? { ...this.status, problems } : { ...this.status };
   }
 
   start(initialDelayMs = 0): void {
