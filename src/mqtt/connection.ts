@@ -23,6 +23,8 @@ const MIN_RECONNECT_MS = 1_000;
 /** Node's codes for a server certificate that does not verify. */
 const TLS_VERIFY_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET_ISSUER|VERIFY)|ALTNAME/;
 const MAX_RECONNECT_MS = 30_000;
+/** Socket errors that mean the connection is going: the close that follows logs the outage, once. */
+const CONNECTION_LOST_ERRORS = /^E(PIPE|CONNRESET|CONNABORTED|TIMEDOUT|HOSTUNREACH|NETUNREACH)$/;
 /**
  * A broker that stops acknowledging (a stuck cluster node, a half-open connection the keepalive has
  * not caught yet) would hold our publishes forever: after this long without a PUBACK the
@@ -59,6 +61,8 @@ export class MqttConnection {
   private lastRefusal: ConnackRefusal | undefined;
   /** A refusal has already planned the next attempt; the close that follows it must not again. */
   private backoffPlanned = false;
+  /** Why the connection is going, told with the outage warning. */
+  private lostBecause: string | undefined;
   /** QoS 1 publishes awaiting their PUBACK: id → when they were (last) sent. */
   private readonly unacked = new Map<number, number>();
   private unackedSeq = 0;
@@ -102,6 +106,12 @@ export class MqttConnection {
       const refusal = connackRefusal(err);
       if (refusal) {
         this.onRefused(refusal);
+        return;
+      }
+      const code = (err as Error & { code?: unknown }).code;
+      if (this.client.connected && typeof code === "string" && CONNECTION_LOST_ERRORS.test(code)) {
+        this.lostBecause = err.message;
+        this.log.debug({ err: err.message }, "MQTT error");
         return;
       }
       if (!this.client.connected && this.outageLogged) {
@@ -343,6 +353,8 @@ export class MqttConnection {
 
   private onClose(): void {
     this.dropOutbox();
+    const lostBecause = this.lostBecause;
+    this.lostBecause = undefined;
     if (this.client.disconnecting) return;
     if (this.backoffPlanned) {
       this.backoffPlanned = false;
@@ -352,7 +364,7 @@ export class MqttConnection {
     const retryInMs = this.planNextAttempt();
     // Once per outage: every failed attempt closes again.
     if (this.connectedOnce && !this.outageLogged) {
-      this.log.warn({ retryInMs }, "MQTT connection lost, reconnecting");
+      this.log.warn({ retryInMs, err: lostBecause }, "MQTT connection lost, reconnecting");
       this.outageLogged = true;
     } else {
       this.log.debug({ retryInMs }, "MQTT reconnect attempt failed");
