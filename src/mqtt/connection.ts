@@ -308,8 +308,9 @@ export class MqttConnection {
     const retryInMs = this.planNextAttempt();
     this.backoffPlanned = true;
     const fields = { broker: safeUrl(this.opts.url), code: refusal.code, reason: refusal.reason, retryInMs };
-    if (this.refusalLogged) {
-      this.log.debug(fields, "MQTT broker refused the connection again");
+    // Credentials refused at the very first connection: waitConnected fails the start with the reason.
+    if (this.refusalLogged || (!this.connectedOnce && refusal.credentials)) {
+      this.log.debug(fields, "MQTT broker refused the connection");
       return;
     }
     this.refusalLogged = true;
