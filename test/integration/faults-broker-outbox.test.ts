@@ -74,6 +74,36 @@ describe("a device removed while the broker is away", () => {
   }, 60_000);
 });
 
+describe("clears while the broker is away", () => {
+  it("are sent once it is back, and a later publish of the same topic supersedes its clear", async () => {
+    const broker = await startFaultyBroker();
+    const logger = createLogger("debug", new SecretScrubber(), new Writable({ write: (_c, _e, cb) => cb() }));
+    const conn = new MqttConnection({ url: broker.url, clientId: "clears_client", keepalive: 60, will: { topic: "t/state", payload: "offline" }, logger });
+    try {
+      await conn.waitConnected();
+      conn.publishRetained("t/x", "1");
+      conn.publishRetained("t/y", "1");
+      const first = await retainedNow(broker.url, ["t/#"]);
+      expect(first.get("t/x")).toBe("1");
+      await broker.pause();
+      await waitUntil(() => !conn.connected, 10_000, "the disconnect");
+      conn.clearRetained("t/x");
+      conn.clearRetained("t/y");
+      conn.publishRetained("t/y", "2");
+      await broker.resume();
+      await waitUntil(() => conn.connected, 20_000, "the reconnect");
+      const deadline = Date.now() + 10_000;
+      let after = await retainedNow(broker.url, ["t/#"]);
+      while ((after.has("t/x") || after.get("t/y") !== "2") && Date.now() < deadline) after = await retainedNow(broker.url, ["t/#"]);
+      expect(after.has("t/x")).toBe(false);
+      expect(after.get("t/y")).toBe("2");
+    } finally {
+      await conn.close();
+      await broker.close();
+    }
+  }, 60_000);
+});
+
 describe("a broker that never acknowledges a publish", () => {
   it("drops the connection after the acknowledgement timeout and the pending messages get through", async () => {
     const broker = await startFaultyBroker();
