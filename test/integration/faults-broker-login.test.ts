@@ -39,6 +39,7 @@ interface LogLine {
   msg: string;
   reason?: string;
   code?: number;
+  retryInMs?: number;
 }
 const parse = (logs: string[]): LogLine[] => logs.map((l) => JSON.parse(l) as LogLine);
 const isWarn = (l: LogLine): boolean => l.level === "warn" || l.level === 40;
@@ -68,7 +69,7 @@ describe("a broker that refuses the login for a while after we were connected", 
       broker.refuse(3, 5);
       broker.dropConnections();
       await waitUntil(async () => (await healthStatus(healthPort)) === 503, 10_000, "/health 503 while refused");
-      // 1 s, 2 s, 4 s apart: the fourth attempt is accepted.
+      // Attempts 1 s, 2 s, 4 s and 8 s apart: the fourth is accepted.
       await waitUntil(async () => (await healthStatus(healthPort)) === 200, 40_000, "/health 200 again after the refusals");
       expect(broker.refusals).toBe(3);
       const rec = await Recorder.start(broker.url, ["cloud2mqtt/bridge/state"]);
@@ -80,6 +81,8 @@ describe("a broker that refuses the login for a while after we were connected", 
       expect(refused[0]).toMatchObject({ code: 5, reason: "not authorized" });
       expect(refused[0]!.msg).toContain("not authorized");
       expect(lines.filter((l) => l.msg.startsWith("reconnected to MQTT broker"))).toHaveLength(1);
+      // The backoff goes on through the refusals instead of starting over at each one.
+      expect(lines.filter((l) => l.retryInMs !== undefined).map((l) => l.retryInMs)).toEqual([1000, 2000, 4000, 8000]);
     } finally {
       await d?.stop();
       d = undefined;
