@@ -41,8 +41,8 @@ export class Daemon implements SourceSink {
   private readonly log: Logger;
   private birthTimer: NodeJS.Timeout | undefined;
   private stopping = false;
-  /** Set once this run published `online`: a start refused before that leaves `bridge/state` alone. */
-  private announced = false;
+  /** Another instance runs on our base topic: its `bridge/state` is not ours to set offline. */
+  private refused = false;
   /** Bridges that take readings of other sources (BridgeContext.readings). */
   private readonly readingListeners = new Set<(source: string, reading: Reading) => void>();
 
@@ -85,9 +85,9 @@ export class Daemon implements SourceSink {
     const guard = new InstanceGuard(this.conn, this.topics, config.mqtt.client_id, VERSION, this.log);
     const [other] = await Promise.all([guard.probe(Math.max(1_000, this.opts.retainedWindowMs ?? 1_500)), this.collectRetainedConfigs()]);
     if (this.stopping) return;
+    this.refused = other !== undefined;
     if (other) throw otherInstanceError(this.topics.base, other);
     this.conn.publishRetained(this.topics.bridgeState, "online");
-    this.announced = true;
     guard.hold(() => this.stopping);
 
     for (const source of config.sources.filter((s) => s.enabled)) {
@@ -163,7 +163,7 @@ export class Daemon implements SourceSink {
     this.stopping = true;
     clearTimeout(this.birthTimer);
     await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)));
-    await this.conn?.close(this.announced ? [{ topic: this.topics.bridgeState, payload: "offline" }] : []);
+    await this.conn?.close(this.refused ? [] : [{ topic: this.topics.bridgeState, payload: "offline" }]);
     await new Promise<void>((resolve) => (this.health ? this.health.close(() => resolve()) : resolve()));
     await this.broker?.close();
     this.log.info("cloud2mqtt stopped");

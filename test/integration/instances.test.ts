@@ -41,9 +41,13 @@ describe("two instances on one broker", () => {
   it("a second instance on the same base topic refuses to start, naming base_topic, and leaves the first's configs and availability alone", async () => {
     const configs = await firstConfigs();
     expect(configs.length).toBeGreaterThanOrEqual(3);
+    const watch = await Recorder.start(broker.url, ["cloud2mqtt/bridge/state", "homeassistant/device/+/config"]);
     await expect(startTestDaemon({ mqttUrl: broker.url, sources: [source("cabin")] })).rejects.toThrow(/mqtt\.base_topic "cloud2mqtt" is already used on this broker by another running cloud2mqtt \(client id "c2m_test_/);
     // The refused one was stopped (as the CLI does): nothing of the first is gone or offline.
     await sleep(500);
+    await watch.close();
+    // Not even for a moment: no offline, no config cleared.
+    expect(watch.messages.filter((m) => !m.retain && (m.payload === "offline" || m.payload === ""))).toEqual([]);
     expect(await firstConfigs()).toEqual(configs);
     const state = await retainedNow(broker.url, ["cloud2mqtt/bridge/state", "cloud2mqtt/home/availability"]);
     expect(state.get("cloud2mqtt/bridge/state")).toBe("online");
