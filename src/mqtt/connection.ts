@@ -299,6 +299,9 @@ export class MqttConnection {
     const oldest = this.unacked.values().next();
     if (oldest.done || Date.now() - oldest.value < this.ackTimeoutMs) return;
     this.log.warn({ broker: safeUrl(this.opts.url), unacknowledged: this.unacked.size, timeoutMs: this.ackTimeoutMs }, "the MQTT broker did not acknowledge a publish in time: reconnecting");
+    // Watched afresh from here: the reconnect's replay shows whether the broker acknowledges again,
+    // and a packet mqtt.js might not send again cannot drop every later connection.
+    this.unacked.clear();
     (this.client.stream as { destroy?: () => void } | undefined)?.destroy?.();
   }
 
