@@ -108,6 +108,18 @@ describe("a broker that refuses the login for a while after we were connected", 
     }
   }, 60_000);
 
+  it("a login refused at the very first connection still fails the start at once, and nothing retries behind it", async () => {
+    const broker = await startFaultyBroker();
+    try {
+      broker.refuse(100, 5);
+      await expect(startTestDaemon({ mqttUrl: broker.url, sources: [source()] })).rejects.toThrow(/refused the connection: Connection refused: Not authorized/);
+      await sleep(2_500);
+      expect(broker.refusals).toBe(1);
+    } finally {
+      await broker.close();
+    }
+  }, 30_000);
+
   describe.skipIf(!REQUIRED && (!MOSQUITTO || !PASSWD))("a real Mosquitto whose password file loses our user, then gets it back", () => {
     let dir: string;
     let port: number;
