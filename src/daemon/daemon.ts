@@ -16,6 +16,7 @@ import { StateStore } from "../state/store.js";
 import { VERSION } from "../version.js";
 import type { SecretScrubber } from "../log.js";
 import { startHealthServer } from "./health.js";
+import { InstanceGuard, otherInstanceError } from "./instance-guard.js";
 import { SourceRunner, type SourceSink } from "./source-runner.js";
 
 export interface DaemonOptions {
@@ -40,6 +41,8 @@ export class Daemon implements SourceSink {
   private readonly log: Logger;
   private birthTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** Another instance runs on our base topic: its `bridge/state` is not ours to set offline. */
+  private refused = false;
   /** Bridges that take readings of other sources (BridgeContext.readings). */
   private readonly readingListeners = new Set<(source: string, reading: Reading) => void>();
 
@@ -76,12 +79,16 @@ export class Daemon implements SourceSink {
     await this.conn.waitConnected();
     // Stopped while connecting or reading retained configs: stop() has closed everything so far.
     if (this.stopping) return;
-    this.conn.publishRetained(this.topics.bridgeState, "online");
 
     const ha = config.homeassistant;
     this.discovery = new DiscoveryManager(this.conn, this.topics, ha.discovery_prefix, ha.enabled, this.log);
-    await this.collectRetainedConfigs();
+    const guard = new InstanceGuard(this.conn, this.topics, config.mqtt.client_id, VERSION, this.log);
+    const [other] = await Promise.all([guard.probe(Math.max(1_000, this.opts.retainedWindowMs ?? 1_500)), this.collectRetainedConfigs()]);
     if (this.stopping) return;
+    this.refused = other !== undefined;
+    if (other) throw otherInstanceError(this.topics.base, other);
+    this.conn.publishRetained(this.topics.bridgeState, "online");
+    guard.hold(() => this.stopping);
 
     for (const source of config.sources.filter((s) => s.enabled)) {
       const definition = this.opts.bridges ? this.opts.bridges.find((b) => b.type === source.type) : findBridge(source.type);
@@ -156,7 +163,7 @@ export class Daemon implements SourceSink {
     this.stopping = true;
     clearTimeout(this.birthTimer);
     await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)));
-    await this.conn?.close([{ topic: this.topics.bridgeState, payload: "offline" }]);
+    await this.conn?.close(this.refused ? [] : [{ topic: this.topics.bridgeState, payload: "offline" }]);
     await new Promise<void>((resolve) => (this.health ? this.health.close(() => resolve()) : resolve()));
     await this.broker?.close();
     this.log.info("cloud2mqtt stopped");
