@@ -7,7 +7,7 @@ import { findBridge } from "./bridges/registry.js";
 import { createHttpClient } from "./http/client.js";
 import { preferSmallHeap } from "./daemon/small-heap.js";
 import { Daemon } from "./daemon/daemon.js";
-import { createLogger, SecretScrubber } from "./log.js";
+import { createLogger, SecretScrubber, secretRegistrar } from "./log.js";
 import { StateStore } from "./state/store.js";
 import { VERSION } from "./version.js";
 
@@ -100,7 +100,7 @@ async function discover(path: string, only: string | undefined): Promise<number>
       logger: log,
       state: store.scope(`source:${source.id}`),
       http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, logger: log }),
-      registerSecret: (v) => scrubber.add(v),
+      registerSecret: secretRegistrar(scrubber, source.id),
     });
     print(`\n# source ${source.id} (${definition.title})`);
     try {

@@ -14,7 +14,7 @@ import { Topics } from "../mqtt/topics.js";
 import type { Device, Entity, Reading } from "../model/index.js";
 import { StateStore } from "../state/store.js";
 import { VERSION } from "../version.js";
-import type { SecretScrubber } from "../log.js";
+import { secretRegistrar, type SecretScrubber } from "../log.js";
 import { startHealthServer } from "./health.js";
 import { SourceRunner, type SourceSink } from "./source-runner.js";
 
@@ -94,7 +94,7 @@ export class Daemon implements SourceSink {
         logger,
         state: this.store.scope(`source:${source.id}`),
         http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, logger, onActivity: (quietUntil) => owner.runner?.activity(quietUntil) }),
-        registerSecret: (v) => this.opts.scrubber.add(v),
+        registerSecret: secretRegistrar(this.opts.scrubber, source.id),
         readings: {
           onReading: (listener) => {
             this.readingListeners.add(listener);
