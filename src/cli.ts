@@ -120,6 +120,7 @@ async function discover(path: string, only: string | undefined): Promise<number>
       await bridge.close?.();
     }
   }
+  await store.close();
   if (process.env.CLOUD2MQTT_DEBUG_CONFIG) print(JSON.stringify(redactConfig(config), null, 2));
   return failed > 0 ? 1 : 0;
 }

@@ -54,7 +54,7 @@ export class Daemon implements SourceSink {
 
   async start(): Promise<void> {
     const { config } = this.opts;
-    this.store = new StateStore(config.data_dir);
+    this.store = new StateStore(config.data_dir, { logger: this.log });
     let url = config.mqtt.url;
     if (!url) {
       // Loaded only when used: aedes costs a daemon with its own broker some 10 MB.
@@ -111,7 +111,7 @@ export class Daemon implements SourceSink {
           }),
         dataDir: join(config.data_dir, "sources", source.id),
       });
-      owner.runner = new SourceRunner(source, bridge, this, logger);
+      owner.runner = new SourceRunner(source, bridge, this, logger, { holdState: () => this.store.hold() });
       this.runners.set(source.id, owner.runner);
     }
     this.discovery.clearUnknownSources(new Set(this.runners.keys()));
@@ -156,6 +156,8 @@ export class Daemon implements SourceSink {
     this.stopping = true;
     clearTimeout(this.birthTimer);
     await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)));
+    // The state of the last polls, held in memory until now, must survive the restart.
+    await this.store?.close().catch(() => undefined);
     await this.conn?.close([{ topic: this.topics.bridgeState, payload: "offline" }]);
     await new Promise<void>((resolve) => (this.health ? this.health.close(() => resolve()) : resolve()));
     await this.broker?.close();

@@ -51,15 +51,18 @@ export class SourceRunner {
   private heardAt = 0;
   private stuckReported = false;
   private readonly stuckAfterMs: number;
+  /** Holds the state store's writes for the length of a poll: one write after it, not one per change. */
+  private readonly holdState: (() => () => Promise<void>) | undefined;
 
   constructor(
     readonly config: SourceConfig,
     readonly bridge: Bridge,
     private readonly sink: SourceSink,
     private readonly log: Logger,
-    opts: { stuckAfterMs?: number } = {},
+    opts: { stuckAfterMs?: number; holdState?: () => () => Promise<void> } = {},
   ) {
     this.stuckAfterMs = opts.stuckAfterMs ?? stuckAfterMs(config.timeout);
+    this.holdState = opts.holdState;
     this.status = { id: config.id, type: config.type, state: "starting", last_poll: null, last_error: null, devices: 0 };
     this.filter = new SourceFilter(config.include, config.exclude);
     this.safety = new TopicSafety(log);
@@ -114,12 +117,15 @@ export class SourceRunner {
     this.heardAt = Math.max(this.heardAt, startedAt);
     const watchdog = setInterval(() => this.checkStuck(), Math.max(1, Math.min(this.stuckAfterMs / 4, 30_000)));
     watchdog.unref();
+    const releaseState = this.holdState?.();
     let result: PollResult;
     try {
       result = await this.bridge.poll();
     } finally {
       clearInterval(watchdog);
       this.stuckReported = false;
+      // Written before the results are published: what the source says it has is on disk.
+      await releaseState?.().catch(() => undefined);
     }
     const safe = this.safety.apply(result);
     const filtered = this.filter.apply(safe.devices, safe.readings);
