@@ -139,14 +139,16 @@ export class Daemon implements SourceSink {
     }
 
     if (config.health.enabled) {
-      this.health = await startHealthServer(config.health.host, config.health.port, () => ({
-        healthy: this.conn.connected,
-        body: { status: this.conn.connected ? "ok" : "mqtt disconnected", version: VERSION, sources: this.scrubbedStatuses() },
-      }));
+      this.health = await startHealthServer(config.health.host, config.health.port, () => this.healthReport());
     }
 
     let i = 0;
-    for (const runner of this.runners.values()) runner.start(Math.min(500, 100 * i++));
+    for (const runner of this.runners.values()) {
+      // The retained "online" of the previous run says nothing about this one (a password changed
+      // meanwhile): a source is offline until its first successful poll in this run.
+      this.availability(runner.config.id, false);
+      runner.start(Math.min(500, 100 * i++));
+    }
     this.statusChanged();
     this.log.info({ version: VERSION, sources: [...this.runners.keys()], base_topic: this.topics.base }, "cloud2mqtt started");
   }
@@ -192,6 +194,21 @@ export class Daemon implements SourceSink {
   statusChanged(): void {
     if (this.stopping) return;
     this.conn.publishRetained(this.topics.bridgeInfo, JSON.stringify({ version: VERSION, sources: this.scrubbedStatuses() }));
+  }
+
+  /**
+   * `/health`: 503 only while the broker connection is down (a restart cannot fix a cloud). The
+   * status says more: "starting" until every source has finished its first poll, "degraded"
+   * while a source has failed without ever succeeding in this run (a wrong password) or is
+   * offline, else "ok".
+   */
+  healthReport(): { healthy: boolean; body: unknown } {
+    const sources = this.scrubbedStatuses();
+    const neverSucceeded = sources.filter((s) => s.last_poll === null && s.last_error !== null).map((s) => s.id);
+    const offline = sources.filter((s) => s.state === "offline").map((s) => s.id);
+    const starting = sources.some((s) => s.last_poll === null && s.last_error === null);
+    const status = !this.conn.connected ? "mqtt disconnected" : neverSucceeded.length > 0 || offline.length > 0 ? "degraded" : starting ? "starting" : "ok";
+    return { healthy: this.conn.connected, body: { status, version: VERSION, never_succeeded: neverSucceeded, offline, sources } };
   }
 
   /** Errors quote the clouds, and some clouds quote the request back, credentials included. */
