@@ -42,6 +42,8 @@ export class Daemon implements SourceSink {
   private stopping = false;
   /** Bridges that take readings of other sources (BridgeContext.readings). */
   private readonly readingListeners = new Set<(source: string, reading: Reading) => void>();
+  /** Sources whose availability an earlier run left retained as online. */
+  private readonly retainedOnline = new Set<string>();
 
   constructor(private readonly opts: DaemonOptions) {
     this.log = opts.logger;
@@ -144,11 +146,12 @@ export class Daemon implements SourceSink {
 
     let i = 0;
     for (const runner of this.runners.values()) {
-      // The retained "online" of the previous run says nothing about this one (a password changed
+      // A retained "online" of an earlier run says nothing about this one (a password changed
       // meanwhile): a source is offline until its first successful poll in this run.
-      this.availability(runner.config.id, false);
+      if (this.retainedOnline.has(runner.config.id)) this.availability(runner.config.id, false);
       runner.start(Math.min(500, 100 * i++));
     }
+    this.retainedOnline.clear();
     this.statusChanged();
     this.log.info({ version: VERSION, sources: [...this.runners.keys()], base_topic: this.topics.base }, "cloud2mqtt started");
   }
@@ -252,7 +255,10 @@ export class Daemon implements SourceSink {
     }, 2_000);
   }
 
-  /** Retained discovery configs of earlier runs, so the ones that no longer match can be cleared. */
+  /**
+   * Retained discovery configs of earlier runs, so the ones that no longer match can be cleared,
+   * and the sources an earlier run left online.
+   */
   private async collectRetainedConfigs(): Promise<void> {
     const filter = this.discovery.configFilter;
     let last = Date.now();
@@ -261,6 +267,11 @@ export class Daemon implements SourceSink {
       last = Date.now();
       this.discovery.noteRetainedConfig(topic, payload);
     });
+    const availability = this.topics.availability("+");
+    const [prefix, suffix] = availability.split("+") as [string, string];
+    this.conn.subscribe(availability, (topic, payload, retained) => {
+      if (retained && payload.toString("utf8") === "online") this.retainedOnline.add(topic.slice(prefix.length, topic.length - suffix.length));
+    });
     const window = this.opts.retainedWindowMs ?? 1_500;
     const start = Date.now();
     // Retained messages arrive right after subscribing; stop early once they have stopped coming.
@@ -268,5 +279,6 @@ export class Daemon implements SourceSink {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     this.conn.unsubscribe(filter);
+    this.conn.unsubscribe(availability);
   }
 }
