@@ -99,7 +99,7 @@ async function discover(path: string, only: string | undefined): Promise<number>
       source,
       logger: log,
       state: store.scope(`source:${source.id}`),
-      http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, logger: log }),
+      http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, maxRetryAfterMs: source.max_retry_after, logger: log }),
       registerSecret: secretRegistrar(scrubber, source.id),
     });
     print(`\n# source ${source.id} (${definition.title})`);

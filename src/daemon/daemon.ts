@@ -95,7 +95,7 @@ export class Daemon implements SourceSink {
         source,
         logger,
         state: this.store.scope(`source:${source.id}`),
-        http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, logger, onActivity: (quietUntil) => owner.runner?.activity(quietUntil) }),
+        http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, maxRetryAfterMs: source.max_retry_after, logger, onActivity: (quietUntil) => owner.runner?.activity(quietUntil) }),
         registerSecret: secretRegistrar(this.opts.scrubber, source.id),
         readings: {
           onReading: (listener) => {
