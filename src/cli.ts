@@ -7,7 +7,7 @@ import { findBridge } from "./bridges/registry.js";
 import { createHttpClient } from "./http/client.js";
 import { preferSmallHeap } from "./daemon/small-heap.js";
 import { Daemon } from "./daemon/daemon.js";
-import { createLogger, SecretScrubber } from "./log.js";
+import { createLogger, SecretScrubber, secretRegistrar } from "./log.js";
 import { StateStore } from "./state/store.js";
 import { VERSION } from "./version.js";
 
@@ -99,8 +99,8 @@ async function discover(path: string, only: string | undefined): Promise<number>
       source,
       logger: log,
       state: store.scope(`source:${source.id}`),
-      http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, logger: log }),
-      registerSecret: (v) => scrubber.add(v),
+      http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, maxRetryAfterMs: source.max_retry_after, logger: log }),
+      registerSecret: secretRegistrar(scrubber, source.id),
     });
     print(`\n# source ${source.id} (${definition.title})`);
     try {
@@ -120,6 +120,7 @@ async function discover(path: string, only: string | undefined): Promise<number>
       await bridge.close?.();
     }
   }
+  await store.close();
   if (process.env.CLOUD2MQTT_DEBUG_CONFIG) print(JSON.stringify(redactConfig(config), null, 2));
   return failed > 0 ? 1 : 0;
 }

@@ -65,7 +65,7 @@ export function checkVendorRules(data: unknown): ConfigProblem[] {
 export function checkDurations(data: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const { index, source } of rawSources(data)) {
-    for (const key of ["interval", "timeout"] as const) {
+    for (const key of ["interval", "timeout", "max_retry_after"] as const) {
       const value = source[key];
       if (typeof value !== "string" && typeof value !== "number") continue;
       const path = formatPath(["sources", index, key]);

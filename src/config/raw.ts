@@ -8,6 +8,7 @@ export interface RawSource {
   enabled?: boolean;
   interval?: string | number;
   timeout?: string | number;
+  max_retry_after?: string | number;
   include?: string[];
   exclude?: string[];
   [key: string]: unknown;

@@ -14,7 +14,7 @@ import { Topics } from "../mqtt/topics.js";
 import type { Device, Entity, Reading } from "../model/index.js";
 import { StateStore } from "../state/store.js";
 import { VERSION } from "../version.js";
-import type { SecretScrubber } from "../log.js";
+import { secretRegistrar, type SecretScrubber } from "../log.js";
 import { startHealthServer } from "./health.js";
 import { InstanceGuard, otherInstanceError } from "./instance-guard.js";
 import { SourceRunner, type SourceSink } from "./source-runner.js";
@@ -45,6 +45,8 @@ export class Daemon implements SourceSink {
   private refused = false;
   /** Bridges that take readings of other sources (BridgeContext.readings). */
   private readonly readingListeners = new Set<(source: string, reading: Reading) => void>();
+  /** Sources whose availability an earlier run left retained as online. */
+  private readonly retainedOnline = new Set<string>();
 
   constructor(private readonly opts: DaemonOptions) {
     this.log = opts.logger;
@@ -57,7 +59,7 @@ export class Daemon implements SourceSink {
 
   async start(): Promise<void> {
     const { config } = this.opts;
-    this.store = new StateStore(config.data_dir);
+    this.store = new StateStore(config.data_dir, { logger: this.log });
     let url = config.mqtt.url;
     if (!url) {
       // Loaded only when used: aedes costs a daemon with its own broker some 10 MB.
@@ -100,8 +102,8 @@ export class Daemon implements SourceSink {
         source,
         logger,
         state: this.store.scope(`source:${source.id}`),
-        http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, logger, onActivity: (quietUntil) => owner.runner?.activity(quietUntil) }),
-        registerSecret: (v) => this.opts.scrubber.add(v),
+        http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, maxRetryAfterMs: source.max_retry_after, logger, onActivity: (quietUntil) => owner.runner?.activity(quietUntil) }),
+        registerSecret: secretRegistrar(this.opts.scrubber, source.id),
         readings: {
           onReading: (listener) => {
             this.readingListeners.add(listener);
@@ -118,7 +120,7 @@ export class Daemon implements SourceSink {
           }),
         dataDir: join(config.data_dir, "sources", source.id),
       });
-      owner.runner = new SourceRunner(source, bridge, this, logger);
+      owner.runner = new SourceRunner(source, bridge, this, logger, { holdState: () => this.store.hold() });
       this.runners.set(source.id, owner.runner);
     }
     this.discovery.clearUnknownSources(new Set(this.runners.keys()));
@@ -146,14 +148,17 @@ export class Daemon implements SourceSink {
     }
 
     if (config.health.enabled) {
-      this.health = await startHealthServer(config.health.host, config.health.port, () => ({
-        healthy: this.conn.connected,
-        body: { status: this.conn.connected ? "ok" : "mqtt disconnected", version: VERSION, sources: this.scrubbedStatuses() },
-      }));
+      this.health = await startHealthServer(config.health.host, config.health.port, () => this.healthReport());
     }
 
     let i = 0;
-    for (const runner of this.runners.values()) runner.start(Math.min(500, 100 * i++));
+    for (const runner of this.runners.values()) {
+      // A retained "online" of an earlier run says nothing about this one (a password changed
+      // meanwhile): a source is offline until its first successful poll in this run.
+      if (this.retainedOnline.has(runner.config.id)) this.availability(runner.config.id, false);
+      runner.start(Math.min(500, 100 * i++));
+    }
+    this.retainedOnline.clear();
     this.statusChanged();
     this.log.info({ version: VERSION, sources: [...this.runners.keys()], base_topic: this.topics.base }, "cloud2mqtt started");
   }
@@ -163,6 +168,8 @@ export class Daemon implements SourceSink {
     this.stopping = true;
     clearTimeout(this.birthTimer);
     await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)));
+    // The state of the last polls, held in memory until now, must survive the restart.
+    await this.store?.close().catch(() => undefined);
     await this.conn?.close(this.refused ? [] : [{ topic: this.topics.bridgeState, payload: "offline" }]);
     await new Promise<void>((resolve) => (this.health ? this.health.close(() => resolve()) : resolve()));
     await this.broker?.close();
@@ -197,6 +204,21 @@ export class Daemon implements SourceSink {
   statusChanged(): void {
     if (this.stopping) return;
     this.conn.publishRetained(this.topics.bridgeInfo, JSON.stringify({ version: VERSION, sources: this.scrubbedStatuses() }));
+  }
+
+  /**
+   * `/health`: 503 only while the broker connection is down (a restart cannot fix a cloud). The
+   * status says more: "starting" until every source has finished its first poll, "degraded"
+   * while a source has failed without ever succeeding in this run (a wrong password) or is
+   * offline, else "ok".
+   */
+  healthReport(): { healthy: boolean; body: unknown } {
+    const sources = this.scrubbedStatuses();
+    const neverSucceeded = sources.filter((s) => s.last_poll === null && s.last_error !== null).map((s) => s.id);
+    const offline = sources.filter((s) => s.state === "offline").map((s) => s.id);
+    const starting = sources.some((s) => s.last_poll === null && s.last_error === null);
+    const status = !this.conn.connected ? "mqtt disconnected" : neverSucceeded.length > 0 || offline.length > 0 ? "degraded" : starting ? "starting" : "ok";
+    return { healthy: this.conn.connected, body: { status, version: VERSION, never_succeeded: neverSucceeded, offline, sources } };
   }
 
   /** Errors quote the clouds, and some clouds quote the request back, credentials included. */
@@ -240,7 +262,10 @@ export class Daemon implements SourceSink {
     }, 2_000);
   }
 
-  /** Retained discovery configs of earlier runs, so the ones that no longer match can be cleared. */
+  /**
+   * Retained discovery configs of earlier runs, so the ones that no longer match can be cleared,
+   * and the sources an earlier run left online.
+   */
   private async collectRetainedConfigs(): Promise<void> {
     const filter = this.discovery.configFilter;
     let last = Date.now();
@@ -249,6 +274,11 @@ export class Daemon implements SourceSink {
       last = Date.now();
       this.discovery.noteRetainedConfig(topic, payload);
     });
+    const availability = this.topics.availability("+");
+    const [prefix, suffix] = availability.split("+") as [string, string];
+    this.conn.subscribe(availability, (topic, payload, retained) => {
+      if (retained && payload.toString("utf8") === "online") this.retainedOnline.add(topic.slice(prefix.length, topic.length - suffix.length));
+    });
     const window = this.opts.retainedWindowMs ?? 1_500;
     const start = Date.now();
     // Retained messages arrive right after subscribing; stop early once they have stopped coming.
@@ -256,5 +286,6 @@ export class Daemon implements SourceSink {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     this.conn.unsubscribe(filter);
+    this.conn.unsubscribe(availability);
   }
 }

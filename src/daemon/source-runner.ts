@@ -3,7 +3,7 @@ import { HTTPError } from "got";
 import type { Bridge, PollResult } from "../bridges/types.js";
 import type { SourceConfig } from "../config/types.js";
 import type { Command, Device, Entity, Reading } from "../model/index.js";
-import { describeHttpError, retryAfterMs } from "../http/client.js";
+import { DEFAULT_MAX_RETRY_AFTER_MS, describeHttpError, retryAfterMs } from "../http/client.js";
 import { Poller } from "../poller/poller.js";
 import { SourceFilter } from "./filters.js";
 import { TopicSafety } from "./topic-safe.js";
@@ -52,16 +52,21 @@ export class SourceRunner {
   /** When the running poll last heard from its cloud (see `activity`). */
   private heardAt = 0;
   private stuckReported = false;
+  /** Until when the cloud asked (Retry-After, capped by max_retry_after) to be left alone. */
+  private quietUntil = 0;
   private readonly stuckAfterMs: number;
+  /** Holds the state store's writes for the length of a poll: one write after it, not one per change. */
+  private readonly holdState: (() => () => Promise<void>) | undefined;
 
   constructor(
     readonly config: SourceConfig,
     readonly bridge: Bridge,
     private readonly sink: SourceSink,
     private readonly log: Logger,
-    opts: { stuckAfterMs?: number } = {},
+    opts: { stuckAfterMs?: number; holdState?: () => () => Promise<void> } = {},
   ) {
     this.stuckAfterMs = opts.stuckAfterMs ?? stuckAfterMs(config.timeout);
+    this.holdState = opts.holdState;
     this.status = { id: config.id, type: config.type, state: "starting", last_poll: null, last_error: null, devices: 0 };
     this.filter = new SourceFilter(config.include, config.exclude);
     this.safety = new TopicSafety(log);
@@ -108,6 +113,19 @@ export class SourceRunner {
    */
   activity(quietUntil = Date.now()): void {
     this.heardAt = Math.max(this.heardAt, Date.now(), quietUntil);
+    if (quietUntil > Date.now()) this.quietUntil = Math.max(this.quietUntil, Math.min(quietUntil, Date.now() + this.maxRetryAfterMs));
+  }
+
+  /**
+   * While the cloud's Retry-After holds, when it ends: a command now would wait for it in the
+   * rate limiter, so it is answered at once instead.
+   */
+  pausedUntil(): Date | undefined {
+    return this.quietUntil > Date.now() ? new Date(this.quietUntil) : undefined;
+  }
+
+  private get maxRetryAfterMs(): number {
+    return this.config.max_retry_after ?? DEFAULT_MAX_RETRY_AFTER_MS;
   }
 
   lookup(deviceKey: string, entityKey: string): { device: Device; entity: Entity } | undefined {
@@ -122,12 +140,15 @@ export class SourceRunner {
     this.heardAt = Math.max(this.heardAt, startedAt);
     const watchdog = setInterval(() => this.checkStuck(), Math.max(1, Math.min(this.stuckAfterMs / 4, 30_000)));
     watchdog.unref();
+    const releaseState = this.holdState?.();
     let result: PollResult;
     try {
       result = await this.bridge.poll();
     } finally {
       clearInterval(watchdog);
       this.stuckReported = false;
+      // Written before the results are published: what the source says it has is on disk.
+      await releaseState?.().catch(() => undefined);
     }
     const safe = this.safety.apply(result);
     const filtered = this.filter.apply(safe.devices, safe.readings);
@@ -193,6 +214,7 @@ export class SourceRunner {
       this.sink.availability(this.config.id, false);
     }
     this.sink.statusChanged();
-    return error instanceof HTTPError ? (retryAfterMs(error.response.headers["retry-after"]) ?? 0) : 0;
+    // The HTTP layer caps the pause it keeps; the poll schedule obeys the same cap.
+    return error instanceof HTTPError ? Math.min(retryAfterMs(error.response.headers["retry-after"]) ?? 0, this.maxRetryAfterMs) : 0;
   }
 }

@@ -56,6 +56,7 @@ describe("defaults", () => {
           enabled: true,
           interval: findBridge("mybenext")?.defaultInterval,
           timeout: 15_000,
+          max_retry_after: 3_600_000,
           username: "u",
           password: "p",
         },

@@ -24,10 +24,11 @@ export async function startTestDaemon(opts: {
   baseTopic?: string;
   /** Top-level config keys to set as well (e.g. `health`). */
   extra?: Record<string, unknown>;
+  healthPort?: number;
 }): Promise<TestDaemon> {
   const yaml = stringify({
     mqtt: { url: opts.mqttUrl, base_topic: opts.baseTopic ?? "cloud2mqtt", client_id: `c2m_test_${Math.random().toString(16).slice(2)}` },
-    health: { enabled: false },
+    health: opts.healthPort === undefined ? { enabled: false } : { enabled: true, host: "127.0.0.1", port: opts.healthPort },
     log_level: "debug",
     data_dir: opts.dataDir ?? mkdtempSync(join(tmpdir(), "c2m-")),
     sources: opts.sources,
