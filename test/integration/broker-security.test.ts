@@ -64,6 +64,34 @@ describe("broker security", () => {
     }
   });
 
+  it("refuses to start the embedded broker off loopback without a login, even from a config built in code, and binds nothing", async () => {
+    const port = await freePort();
+    const { daemon } = daemonFor({ broker: { port }, health: { enabled: false }, data_dir: join(dir, "x"), sources: [source()] });
+    // The loader refuses this (test/config/load.test.ts); a config made in code must not slip by.
+    (daemon as unknown as { opts: { config: { broker: { host: string } } } }).opts.config.broker.host = "0.0.0.0";
+    await expect(daemon.start()).rejects.toThrow(/^broker\.host: .*0\.0\.0\.0.*broker\.username and broker\.password, or broker\.allow_anonymous: true/);
+    await daemon.stop();
+    await expect(mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 2_000 })).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("the demo on --host 0.0.0.0 allows anonymous clients explicitly, and its banner says so", async () => {
+    const { startDemo, demoBanner } = await import("../../src/demo.js");
+    const exposed = await startDemo({ host: "0.0.0.0", port: 0, healthPort: 0, dataDir: join(dir, "demo") });
+    try {
+      expect(exposed.config.broker).toMatchObject({ host: "0.0.0.0", allow_anonymous: true });
+      expect(demoBanner(exposed.config, exposed.sources, "mqtt://0.0.0.0:1883")).toMatch(/anonymous clients allowed \(broker\.allow_anonymous\)/);
+    } finally {
+      await exposed.close();
+    }
+    const local = await startDemo({ host: "127.0.0.1", port: 0, healthPort: 0, dataDir: join(dir, "demo") });
+    try {
+      expect(local.config.broker.allow_anonymous).toBe(false);
+      expect(demoBanner(local.config, local.sources, "mqtt://127.0.0.1:1883")).not.toMatch(/anonymous/);
+    } finally {
+      await local.close();
+    }
+  });
+
   describe.skipIf(!MOSQUITTO || !OPENSSL || !PASSWD)("TLS to Mosquitto", () => {
     let port = 0;
     let broker: ReturnType<typeof spawn> | undefined;
