@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
@@ -12,8 +12,7 @@ import { startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simula
 import { freePort, MOSQUITTO, sleep } from "../helpers/mqtt.js";
 import { Writable } from "node:stream";
 
-const OPENSSL = ["/usr/bin/openssl", "/usr/local/bin/openssl"].find((p) => existsSync(p));
-const PASSWD = ["/usr/bin/mosquitto_passwd", "/usr/local/bin/mosquitto_passwd"].find((p) => existsSync(p));
+import { MOSQUITTO_PASSWD as PASSWD, OPENSSL, withoutTools } from "../helpers/tools.js";
 
 function daemonFor(config: Record<string, unknown>): { daemon: Daemon; logs: string[] } {
   const result = parseConfig(stringify(config), {}, join(tmpdir(), "x.yaml"));
@@ -92,7 +91,7 @@ describe("broker security", () => {
     }
   });
 
-  describe.skipIf(!MOSQUITTO || !OPENSSL || !PASSWD)("TLS to Mosquitto", () => {
+  describe.skipIf(withoutTools({ mosquitto: MOSQUITTO, openssl: OPENSSL, mosquitto_passwd: PASSWD }))("TLS to Mosquitto", () => {
     let port = 0;
     let broker: ReturnType<typeof spawn> | undefined;
     beforeAll(async () => {
