@@ -7,14 +7,14 @@ export const SHUTDOWN = {
   /** The CLI's last resort: whatever still hangs then, the process exits non-zero. */
   forcedExitMs: 4_500,
   /** The daemon's phases together. */
-  totalMs: 4_200,
+  totalMs: 4_300,
   /**
    * Running polls get this long to end by themselves, so the readings they bring still reach
    * MQTT and the bridges that send them on (Voltaware events); then their bridges cut them short.
    */
   pollsMs: 500,
   /** Kept back from the bridges for `offline` on the bridge state and the MQTT disconnect. */
-  mqttMs: 500,
+  mqttMs: 400,
   /** Kept back for the health server and the embedded broker. */
   lastMs: 200,
 } as const;
