@@ -20,6 +20,7 @@ import { freePort, Recorder, sleep, startAedes } from "../helpers/mqtt.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli.js");
 const HANGING_CLOSE = resolve(import.meta.dirname, "../helpers/hang-bridge-close.mjs");
+const HANGING_STOP = resolve(import.meta.dirname, "../helpers/hang-daemon-stop.mjs");
 
 interface Cli {
   child: ChildProcess;
@@ -156,6 +157,19 @@ describe("SIGTERM to the running CLI", () => {
       const [signalled] = times("shutting down");
       const [forced] = times("shutdown forced");
       expect(forced! - signalled!).toBeLessThan(5_000);
+    } finally {
+      await rec.close();
+    }
+  }, 40_000);
+
+  it("exits 1 by its last-resort timer, saying the shutdown was forced, when stopping hangs beyond the daemon's own bounds", async () => {
+    const rec = await Recorder.start(broker.url);
+    const cli = startCli(dir, "hangstop", { mqtt: { url: broker.url, client_id: "c2m_hangstop", base_topic: "c2m_hangstop" }, sources: [mybenext({ interval: "1m" })] }, ["--import", HANGING_STOP]);
+    running.push(cli);
+    try {
+      await rec.waitFor("c2m_hangstop/home/availability", (p) => p === "online", 20_000);
+      expect(await sigterm(cli)).toBe(1);
+      expect(cli.logs()).toContain('"msg":"shutdown forced: still not stopped, exiting"');
     } finally {
       await rec.close();
     }
