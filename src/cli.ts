@@ -7,6 +7,7 @@ import { findBridge } from "./bridges/registry.js";
 import { createHttpClient } from "./http/client.js";
 import { preferSmallHeap } from "./daemon/small-heap.js";
 import { Daemon } from "./daemon/daemon.js";
+import { SHUTDOWN } from "./daemon/shutdown.js";
 import { createLogger, SecretScrubber, secretRegistrar } from "./log.js";
 import { StateStore } from "./state/store.js";
 import { VERSION } from "./version.js";
@@ -174,12 +175,23 @@ async function run(config: Config, exitAfter: string | undefined, hooks: { start
   }
   const signal = await stopRequested;
   logger.info({ signal }, "shutting down");
-  // Whatever hangs, the process is gone within 5 seconds (DESIGN.md).
-  setTimeout(() => process.exit(0), 4_500).unref();
-  await daemon
-    .stop()
-    .then(() => hooks.stopped?.())
-    .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, "stopping failed"));
+  // Whatever hangs, the process is gone within 5 seconds (DESIGN.md); a forced exit is a failure.
+  setTimeout(() => {
+    logger.error({ signal, after_ms: SHUTDOWN.forcedExitMs }, "shutdown forced: still not stopped, exiting");
+    process.exit(1);
+  }, SHUTDOWN.forcedExitMs).unref();
+  try {
+    await daemon.stop();
+    await hooks.stopped?.();
+  } catch (error) {
+    logger.error({ err: error instanceof Error ? error.message : String(error) }, "stopping failed");
+    return 1;
+  }
+  if (daemon.forcedAtStop.length > 0) {
+    // Something may be left unfinished (an event unacknowledged, offline not sent): a supervisor should know.
+    logger.error({ waited_for: daemon.forcedAtStop }, "shutdown forced: gave up waiting");
+    return 1;
+  }
   return 0;
 }
 

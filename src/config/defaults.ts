@@ -66,6 +66,7 @@ export function applyDefaults(raw: RawConfig, context: DefaultsContext): Config 
     broker: {
       host: raw.broker?.host ?? "127.0.0.1",
       port: raw.broker?.port ?? 1883,
+      allow_anonymous: raw.broker?.allow_anonymous ?? false,
     },
     homeassistant: {
       enabled: raw.homeassistant?.enabled ?? true,

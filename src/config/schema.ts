@@ -68,6 +68,11 @@ const brokerSchema: JsonSchema = {
     port: port("Port to listen on", 1883),
     username: nonEmpty("User clients must log in with (no authentication when absent)"),
     password: { type: "string", description: "Password clients must log in with; use ${ENV_VAR}" },
+    allow_anonymous: {
+      type: "boolean",
+      default: false,
+      description: "Let clients in without username and password on a host other than loopback (127.0.0.1, ::1, localhost); refused without it",
+    },
   },
 };
 

@@ -23,6 +23,8 @@ export interface BrokerConfig {
   port: number;
   username?: string;
   password?: string;
+  /** Clients without username and password, on a host other than loopback: only when set explicitly. */
+  allow_anonymous: boolean;
 }
 
 export interface HomeAssistantConfig {

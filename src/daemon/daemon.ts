@@ -17,6 +17,7 @@ import { VERSION } from "../version.js";
 import { secretRegistrar, type SecretScrubber } from "../log.js";
 import { startHealthServer } from "./health.js";
 import { InstanceGuard, otherInstanceError } from "./instance-guard.js";
+import { SHUTDOWN, settlesWithin } from "./shutdown.js";
 import { SourceRunner, type SourceSink } from "./source-runner.js";
 
 export interface DaemonOptions {
@@ -43,6 +44,7 @@ export class Daemon implements SourceSink {
   private stopping = false;
   /** Another instance runs on our base topic: its `bridge/state` is not ours to set offline. */
   private refused = false;
+  private readonly forced: string[] = [];
   /** Bridges that take readings of other sources (BridgeContext.readings). */
   private readonly readingListeners = new Set<(source: string, reading: Reading) => void>();
   /** Sources whose availability an earlier run left retained as online. */
@@ -163,17 +165,45 @@ export class Daemon implements SourceSink {
     this.log.info({ version: VERSION, sources: [...this.runners.keys()], base_topic: this.topics.base }, "cloud2mqtt started");
   }
 
+  /**
+   * In the order that loses nothing: polls end (or are abandoned), then the bridges close with
+   * most of the budget (events in flight acknowledged or left queued on disk), then `offline`
+   * and the MQTT disconnect, then health and the embedded broker. Each phase is bounded
+   * (SHUTDOWN); `forcedAtStop` names what did not finish in its time.
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     clearTimeout(this.birthTimer);
-    await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)));
+    const deadline = Date.now() + SHUTDOWN.totalMs;
+    const left = (reserve: number) => deadline - reserve - Date.now();
+    const forced = this.forced;
+    const runners = [...this.runners.values()];
+    const polled = await Promise.all(runners.map((r) => r.stopPolling(SHUTDOWN.pollsMs)));
+    const abandoned = runners.filter((_, i) => !polled[i]).map((r) => r.config.id);
+    if (abandoned.length > 0) this.log.debug({ sources: abandoned }, "polls still running at shutdown: their bridges cut them short");
+    const bridgesMs = left(SHUTDOWN.mqttMs + SHUTDOWN.lastMs);
+    const closed = await Promise.all(runners.map((r) => r.closeBridge(bridgesMs)));
+    forced.push(...runners.filter((_, i) => !closed[i]).map((r) => `source ${r.config.id}`));
     // The state of the last polls, held in memory until now, must survive the restart.
-    await this.store?.close().catch(() => undefined);
-    await this.conn?.close(this.refused ? [] : [{ topic: this.topics.bridgeState, payload: "offline" }]);
-    await new Promise<void>((resolve) => (this.health ? this.health.close(() => resolve()) : resolve()));
-    await this.broker?.close();
+    if (this.store && !(await settlesWithin(this.store.close().catch(() => undefined), left(SHUTDOWN.mqttMs + SHUTDOWN.lastMs)))) forced.push("state");
+    const finalMessages = this.refused ? [] : [{ topic: this.topics.bridgeState, payload: "offline" }];
+    if (this.conn && !(await settlesWithin(this.conn.close(finalMessages), left(SHUTDOWN.lastMs)))) forced.push("mqtt");
+    const health = this.health;
+    if (health) {
+      const closing = new Promise<void>((resolve) => health.close(() => resolve()));
+      // Keep-alive connections of a health checker would hold close() open.
+      health.closeAllConnections();
+      if (!(await settlesWithin(closing, left(0)))) forced.push("health");
+    }
+    if (this.broker && !(await settlesWithin(this.broker.close(), left(0)))) forced.push("broker");
+    if (forced.length > 0) this.log.warn({ waited_for: forced }, "shutdown: gave up waiting");
     this.log.info("cloud2mqtt stopped");
+  }
+
+  /** After stop(): what did not finish within its share of the shutdown budget (empty: a clean stop). */
+  get forcedAtStop(): readonly string[] {
+    return this.forced;
   }
 
   sourceStatuses(): SourceRunner["status"][] {

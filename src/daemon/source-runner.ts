@@ -6,6 +6,7 @@ import type { Command, Device, Entity, Reading } from "../model/index.js";
 import { DEFAULT_MAX_RETRY_AFTER_MS, describeHttpError, retryAfterMs } from "../http/client.js";
 import { Poller } from "../poller/poller.js";
 import { SourceFilter } from "./filters.js";
+import { settlesWithin } from "./shutdown.js";
 import { TopicSafety } from "./topic-safe.js";
 
 /** A source goes offline after this many failed polls in a row (DESIGN.md). */
@@ -89,14 +90,26 @@ export class SourceRunner {
   }
 
   /**
-   * Stops polling. The bridge is closed beside a running poll, so it can cut a long one short
-   * (vendors paced at 1/s); a poll still waiting on a slow cloud is not waited for beyond `graceMs`.
+   * No poll starts any more; resolves true once the running one has ended, false after `graceMs`
+   * (a poll a slow cloud holds up: `closeBridge` then cuts it short, and its results, if any
+   * still come, publish as usual).
    */
+  stopPolling(graceMs: number): Promise<boolean> {
+    return settlesWithin(this.poller.stop(), graceMs);
+  }
+
+  /**
+   * Closes the bridge: it ends a poll still running (vendors paced at 1/s) and finishes what it
+   * sends on (Voltaware's events are acknowledged or stay queued). False when not done in `timeMs`.
+   */
+  closeBridge(timeMs: number): Promise<boolean> {
+    const close = this.bridge.close?.bind(this.bridge);
+    return close ? settlesWithin(Promise.resolve().then(close), timeMs) : Promise.resolve(true);
+  }
+
+  /** Both of the above at once, the bridge closed beside the poll; the daemon runs them in phases (Daemon.stop). */
   async stop(graceMs = 2_000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([Promise.all([this.poller.stop(), this.bridge.close?.()]), grace]);
-    clearTimeout(timer);
+    await Promise.all([this.stopPolling(graceMs), this.closeBridge(graceMs)]);
   }
 
   /** Writes a validated command through the bridge; returns the readings to publish at once. */
