@@ -43,6 +43,12 @@ export interface RealMemoryResult {
   /** Least-squares slopes over the samples after the warm-up, MB per hour. */
   heapSlopeMbPerHour: number;
   rssSlopeMbPerHour: number;
+  /**
+   * Twice the standard error of each slope, MB per hour: a slope within ± this of 0 is not told
+   * apart from flat by this run (minutes of samples cannot show a leak of a few MB a day).
+   */
+  heapSlopeUncertaintyMbPerHour: number;
+  rssSlopeUncertaintyMbPerHour: number;
 }
 
 /** The options from the environment: BENCH_MEM_SECONDS, BENCH_MEM_SAMPLE_SECONDS, BENCH_MEM_WARMUP_SECONDS, BENCH_MEM_INTERVAL, BENCH_MEM_LOG_LEVEL, BENCH_MEM_LOG_FILE. */
@@ -118,6 +124,8 @@ export async function benchRealMemory(broker: BenchBroker, opts: RealMemoryOptio
       if (level) logLines[level] = (logLines[level] ?? 0) + 1;
     }
     const steady = samples.filter((s) => s.atS * 1000 >= opts.warmUpMs);
+    const heap = fit(steady.map((s) => [s.atS, s.heapAfterGcMb]));
+    const rssFit = fit(steady.map((s) => [s.atS, s.rssMb]));
     return {
       durationS: round(opts.durationMs / 1000, 0),
       warmUpS: round(opts.warmUpMs / 1000, 0),
@@ -127,8 +135,10 @@ export async function benchRealMemory(broker: BenchBroker, opts: RealMemoryOptio
       polls: stopped.polls,
       failedPolls: stopped.failedPolls,
       samples,
-      heapSlopeMbPerHour: round(slope(steady.map((s) => [s.atS, s.heapAfterGcMb])) * 3600, 2),
-      rssSlopeMbPerHour: round(slope(steady.map((s) => [s.atS, s.rssMb])) * 3600, 2),
+      heapSlopeMbPerHour: round(heap.slope * 3600, 2),
+      rssSlopeMbPerHour: round(rssFit.slope * 3600, 2),
+      heapSlopeUncertaintyMbPerHour: round(2 * heap.standardError * 3600, 2),
+      rssSlopeUncertaintyMbPerHour: round(2 * rssFit.standardError * 3600, 2),
     };
   } finally {
     if (child && child.exitCode === null) {
@@ -148,17 +158,22 @@ function mb(bytes: number): number {
   return round(bytes / 1024 / 1024, 2);
 }
 
-/** Least-squares slope of y over x; 0 with fewer than two points. */
-export function slope(points: Array<[number, number]>): number {
+/** Least-squares slope of y over x and its standard error; 0 and 0 with too few points. */
+export function fit(points: Array<[number, number]>): { slope: number; standardError: number } {
   const n = points.length;
-  if (n < 2) return 0;
+  if (n < 2) return { slope: 0, standardError: 0 };
   const mx = points.reduce((a, [x]) => a + x, 0) / n;
   const my = points.reduce((a, [, y]) => a + y, 0) / n;
-  let num = 0;
-  let den = 0;
+  let sxy = 0;
+  let sxx = 0;
   for (const [x, y] of points) {
-    num += (x - mx) * (y - my);
-    den += (x - mx) ** 2;
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
   }
-  return den === 0 ? 0 : num / den;
+  if (sxx === 0) return { slope: 0, standardError: 0 };
+  const slope = sxy / sxx;
+  if (n < 3) return { slope, standardError: 0 };
+  let residuals = 0;
+  for (const [x, y] of points) residuals += (y - my - slope * (x - mx)) ** 2;
+  return { slope, standardError: Math.sqrt(residuals / (n - 2) / sxx) };
 }
