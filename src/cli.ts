@@ -7,7 +7,8 @@ import { findBridge } from "./bridges/registry.js";
 import { createHttpClient } from "./http/client.js";
 import { preferSmallHeap } from "./daemon/small-heap.js";
 import { Daemon } from "./daemon/daemon.js";
-import { createLogger, SecretScrubber } from "./log.js";
+import { SHUTDOWN } from "./daemon/shutdown.js";
+import { createLogger, SecretScrubber, secretRegistrar } from "./log.js";
 import { StateStore } from "./state/store.js";
 import { VERSION } from "./version.js";
 
@@ -99,8 +100,8 @@ async function discover(path: string, only: string | undefined): Promise<number>
       source,
       logger: log,
       state: store.scope(`source:${source.id}`),
-      http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, logger: log }),
-      registerSecret: (v) => scrubber.add(v),
+      http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, maxRetryAfterMs: source.max_retry_after, logger: log }),
+      registerSecret: secretRegistrar(scrubber, source.id),
     });
     print(`\n# source ${source.id} (${definition.title})`);
     try {
@@ -120,6 +121,7 @@ async function discover(path: string, only: string | undefined): Promise<number>
       await bridge.close?.();
     }
   }
+  await store.close();
   if (process.env.CLOUD2MQTT_DEBUG_CONFIG) print(JSON.stringify(redactConfig(config), null, 2));
   return failed > 0 ? 1 : 0;
 }
@@ -144,6 +146,11 @@ async function run(config: Config, exitAfter: string | undefined, hooks: { start
   const logger = createLogger(config.log_level, scrubber);
   const daemon = new Daemon({ config, logger, scrubber });
   process.on("unhandledRejection", (reason) => logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, "unhandled rejection"));
+  // A throw in a callback (an MQTT or a timer one) leaves the process in an unknown state: say what it was, and exit non-zero so a supervisor restarts it.
+  process.on("uncaughtException", (error) => {
+    logger.fatal({ err: error.message, stack: error.stack }, "uncaught exception: exiting");
+    process.exit(1);
+  });
   // Listened for before starting: a signal while the broker is still unreachable (or the retained
   // configs are being read) must stop the daemon cleanly too, not kill the process.
   let requestStop!: (reason: string) => void;
@@ -168,12 +175,23 @@ async function run(config: Config, exitAfter: string | undefined, hooks: { start
   }
   const signal = await stopRequested;
   logger.info({ signal }, "shutting down");
-  // Whatever hangs, the process is gone within 5 seconds (DESIGN.md).
-  setTimeout(() => process.exit(0), 4_500).unref();
-  await daemon
-    .stop()
-    .then(() => hooks.stopped?.())
-    .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, "stopping failed"));
+  // Whatever hangs, the process is gone within 5 seconds (DESIGN.md); a forced exit is a failure.
+  setTimeout(() => {
+    logger.error({ signal, after_ms: SHUTDOWN.forcedExitMs }, "shutdown forced: still not stopped, exiting");
+    process.exit(1);
+  }, SHUTDOWN.forcedExitMs).unref();
+  try {
+    await daemon.stop();
+    await hooks.stopped?.();
+  } catch (error) {
+    logger.error({ err: error instanceof Error ? error.message : String(error) }, "stopping failed");
+    return 1;
+  }
+  if (daemon.forcedAtStop.length > 0) {
+    // Something may be left unfinished (an event unacknowledged, offline not sent): a supervisor should know.
+    logger.error({ waited_for: daemon.forcedAtStop }, "shutdown forced: gave up waiting");
+    return 1;
+  }
   return 0;
 }
 

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { stringify } from "yaml";
 import { parseConfig } from "./config/index.js";
 import type { Config } from "./config/types.js";
+import { isLoopbackHost } from "./mqtt/loopback.js";
 import { demoSources, type DemoSource } from "./simulators/demo-sources.js";
 
 export interface DemoOptions {
@@ -21,7 +22,9 @@ export async function startDemo(opts: DemoOptions): Promise<{ config: Config; so
     throw error;
   }
   const yaml = stringify({
-    broker: { host: opts.host, port: opts.port },
+    // Simulated data and no login: off loopback (--host 0.0.0.0, for Home Assistant elsewhere) the
+    // demo says explicitly that anonymous clients are wanted, as a real config would have to.
+    broker: { host: opts.host, port: opts.port, ...(isLoopbackHost(opts.host) ? {} : { allow_anonymous: true }) },
     health: { enabled: opts.healthPort > 0, port: Math.max(opts.healthPort, 1) },
     data_dir: resolve(opts.dataDir),
     sources: sources.map((s) => s.source),
@@ -42,6 +45,9 @@ export function demoBanner(config: Config, sources: DemoSource[], brokerUrl: str
     "cloud2mqtt demo: simulated clouds → embedded MQTT broker",
     ...sources.map((s) => `  • ${s.describe}`),
     `  • MQTT broker: ${brokerUrl}`,
+    ...(config.broker.allow_anonymous
+      ? [`  ! anonymous clients allowed (broker.allow_anonymous): anyone who reaches ${config.broker.host}:${url.port} can read and command; a trusted network only`]
+      : []),
     "",
     "Watch it:",
     `  mosquitto_sub -h ${url.hostname} -p ${url.port} -t '${base}/#' -v`,

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import mqtt, { type MqttClient } from "mqtt";
+import type { DestinationStream } from "pino";
 import { stringify } from "yaml";
 import type { BridgeDefinition } from "../bridges/types.js";
 import { parseConfig, secretValues } from "../config/index.js";
@@ -180,11 +181,15 @@ export function syntheticSourceConfig(id: string, type: string, intervalMs: numb
   return { id, type, enabled: true, interval: intervalMs, timeout: 10_000 };
 }
 
-export async function startDaemon(config: Config, bridges?: readonly BridgeDefinition[], quietLogs = true): Promise<BenchDaemon> {
+/**
+ * The daemon as `cloud2mqtt run` builds it. Without `log`, errors only, into a sink that drops
+ * them; with it, the whole logging path (pino, redaction, the scrubber, a real file write).
+ */
+export async function startDaemon(config: Config, bridges?: readonly BridgeDefinition[], log?: { level: string; destination: DestinationStream }): Promise<BenchDaemon> {
   const scrubber = new SecretScrubber();
   for (const s of secretValues(config)) scrubber.add(s);
   const sink = new Writable({ write: (_chunk, _e, cb) => cb() });
-  const logger = createLogger(quietLogs ? "error" : "warn", scrubber, quietLogs ? sink : undefined);
+  const logger = log ? createLogger(log.level, scrubber, log.destination) : createLogger("error", scrubber, sink);
   const daemon = new Daemon({ config, logger, scrubber, retainedWindowMs: 100, bridges });
   await daemon.start();
   return {

@@ -4,13 +4,15 @@ import { preferSmallHeap } from "../daemon/small-heap.js";
 import { startBroker } from "./common.js";
 import { benchLatency } from "./latency.js";
 import { benchMemory } from "./memory.js";
+import { benchRealMemory, realMemoryOptions } from "./memory-real.js";
 import { benchPipeline } from "./pipeline.js";
 import { benchRequests } from "./requests.js";
 
 /**
- * `npm run bench [-- --quick] [-- --json] [-- --only pipeline,memory,requests,latency]`:
+ * `npm run bench [-- --quick] [-- --json] [-- --only pipeline,memory,memory-real,requests,latency]`:
  * the daemon's throughput, memory, requests per poll and command latency (docs/PERFORMANCE.md).
  * `--quick` (or BENCH_QUICK=1) is the small run CI makes to check every benchmark still works.
+ * BENCH_MEM_SECONDS (default 180; 6 with --quick) sets how long the real bridges run for 2b.
  */
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -22,7 +24,7 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick === true || process.env.BENCH_QUICK === "1";
-const only = new Set((values.only ?? "pipeline,memory,requests,latency").split(","));
+const only = new Set((values.only ?? "pipeline,memory,memory-real,requests,latency").split(","));
 const size = quick ? { devices: 50, entities: 20 } : { devices: 1_000, entities: 20 };
 
 function log(text: string): void {
@@ -74,6 +76,18 @@ try {
       log(`\n2. Memory, ${memory.devices * memory.entities} entities (node flags: ${memory.flags.join(" ") || "none"}):`);
       log(`   daemon RSS ${memory.daemonRssMb} MB, bare node ${memory.bareRssMb} MB: +${memory.differenceMb} MB`);
     }
+  }
+  if (only.has("memory-real")) {
+    // The real bridges against the simulators, logging on, for minutes: what a leak would show.
+    const realOpts = realMemoryOptions(quick);
+    log(`\n2b. Memory over time, the five real bridges against the simulators (${realOpts.durationMs / 1000} s, polls every ${realOpts.interval}, logging at ${realOpts.logLevel} into a file)...`);
+    const own = await startBroker(values.aedes === true);
+    const real = await benchRealMemory(own, realOpts).finally(() => own.close());
+    results.memoryReal = real;
+    const first = real.samples.find((x) => x.atS * 1000 >= realOpts.warmUpMs) ?? real.samples[0];
+    const last = real.samples.at(-1);
+    log(`   polls ${JSON.stringify(real.polls)} (failed ${real.failedPolls}), log lines ${JSON.stringify(real.logLines)}, ${real.samples.length} samples`);
+    log(`   after the ${real.warmUpS} s warm-up: heap after GC ${first?.heapAfterGcMb} → ${last?.heapAfterGcMb} MB, slope ${real.heapSlopeMbPerHour} ± ${real.heapSlopeUncertaintyMbPerHour} MB/h; RSS ${first?.rssMb} → ${last?.rssMb} MB, slope ${real.rssSlopeMbPerHour} ± ${real.rssSlopeUncertaintyMbPerHour} MB/h`);
   }
   if (only.has("requests")) {
     const requests = await benchRequests({ quick });

@@ -16,7 +16,7 @@ export interface MemoryResult {
 }
 
 /** Resident set size of a process, from /proc (Linux) or ps. */
-function rssBytes(pid: number): number {
+export function rssBytes(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     if (m) return Number(m[1]) * 1024;

@@ -4,7 +4,7 @@ import { Writable } from "node:stream";
 import { findBridge } from "../bridges/registry.js";
 import type { Bridge } from "../bridges/types.js";
 import { createHttpClient } from "../http/client.js";
-import { createLogger, SecretScrubber } from "../log.js";
+import { createLogger, SecretScrubber, secretRegistrar } from "../log.js";
 import { StateStore } from "../state/store.js";
 import { startBelimoSimulator } from "../simulators/belimo/index.js";
 import { startClimkitSimulator } from "../simulators/climkit/index.js";
@@ -72,7 +72,7 @@ async function measure(s: VendorSetup): Promise<RequestsResult> {
     state: new StateStore(config.data_dir).scope("source:src"),
     // Without the vendors' pacing: it decides how long a poll takes, not what it asks for.
     http: (o) => createHttpClient({ ...o, rateLimit: undefined, sourceId: source.id, timeoutMs: source.timeout, logger }),
-    registerSecret: (v) => scrubber.add(v),
+    registerSecret: secretRegistrar(scrubber, source.id),
     dataDir: join(config.data_dir, "sources", "src"),
   });
   try {

@@ -21,6 +21,8 @@ export interface Bridge {
   write(command: Command, target: { device: Device; entity: Entity }): Promise<Reading[]>;
   /** At shutdown, beside a poll that may still run: the bridge may make that poll end early. */
   close?(): Promise<void>;
+  /** What is wrong with the bridge beyond its polls (a queue that cannot write its file), shown in `bridge/info` and `/health`. */
+  problems?(): string[];
 }
 
 export interface BridgeContext {
@@ -30,8 +32,13 @@ export interface BridgeContext {
   state: SourceState;
   /** The project's one got factory, bound to this source (timeout, user agent, rate limit). */
   http(options: Omit<HttpClientOptions, "sourceId" | "timeoutMs" | "logger">): Got;
-  /** Marks a runtime value (a token) as secret: it is scrubbed from every log line. */
-  registerSecret(value: string): void;
+  /**
+   * Marks a value as secret: it is scrubbed from every log line. Without `kind` it is kept for the
+   * process's life (a password, an API key); with one (a token that is renewed, e.g. "access
+   * token") it replaces this source's value of that kind, and only the current and the previous
+   * value are kept.
+   */
+  registerSecret(value: string, kind?: string): void;
   /**
    * The readings the daemon publishes, of every source (this one included), after each poll and
    * each command; unchanged values come again with every poll. Absent outside the daemon

@@ -40,6 +40,10 @@ export class CommandRouter {
       const value = parseCommandPayload(target.entity, address.field, payload);
       const command: Command = { device: address.device, entity: address.entity, value };
       if (address.field) command.field = address.field;
+      const pausedUntil = runner.pausedUntil();
+      if (pausedUntil) {
+        throw new CommandError(`source ${address.source} is paused until ${pausedUntil.toISOString()}: its cloud asked to wait (Retry-After); send the command again after that`);
+      }
       this.log.info({ command: where, value }, "command");
       const readings = await runner.write(command, target);
       this.output.publishReadings(address.source, readings);

@@ -6,6 +6,7 @@ import type { ConfigProblem } from "./problems.js";
 import { isRecord, rawSources } from "./raw.js";
 import { MIN_INTERVAL_MS } from "./schema.js";
 import { formatPath } from "./yaml-path.js";
+import { isLoopbackHost } from "../mqtt/loopback.js";
 
 /** Ids end up in topics and unique ids: two sources with one id would overwrite each other. */
 export function checkDuplicateIds(data: unknown): ConfigProblem[] {
@@ -65,7 +66,7 @@ export function checkVendorRules(data: unknown): ConfigProblem[] {
 export function checkDurations(data: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const { index, source } of rawSources(data)) {
-    for (const key of ["interval", "timeout"] as const) {
+    for (const key of ["interval", "timeout", "max_retry_after"] as const) {
       const value = source[key];
       if (typeof value !== "string" && typeof value !== "number") continue;
       const path = formatPath(["sources", index, key]);
@@ -111,6 +112,30 @@ export function checkTlsFiles(data: unknown, baseDir: string): ConfigProblem[] {
     problems.push({ path: formatPath(["mqtt", "tls", missing]), message: "is required with a client certificate (cert and key go together)" });
   }
   return problems;
+}
+
+/**
+ * The embedded broker carries every reading and takes commands: bound where other hosts reach
+ * it, it needs a login, unless the config says explicitly that anonymous clients are wanted.
+ */
+export function checkBrokerExposure(data: unknown): ConfigProblem[] {
+  if (!isRecord(data)) return [];
+  if (isRecord(data.mqtt) && data.mqtt.url !== undefined) return [];
+  const broker = isRecord(data.broker) ? data.broker : {};
+  const host = typeof broker.host === "string" ? broker.host : "127.0.0.1";
+  const hasUser = typeof broker.username === "string" && broker.username !== "";
+  const hasPassword = typeof broker.password === "string" && broker.password !== "";
+  if (hasUser && !hasPassword) return [{ path: "broker.password", message: "is required with broker.username (clients would log in with an empty password)" }];
+  if (hasPassword && !hasUser) return [{ path: "broker.username", message: "is required with broker.password (without it the embedded broker lets anyone in)" }];
+  if (hasUser || isLoopbackHost(host) || broker.allow_anonymous === true) return [];
+  return [
+    {
+      path: "broker.host",
+      message:
+        `the embedded broker would listen on ${host}, reachable from other hosts, and let anyone in: every reading and every command would be open to them; ` +
+        "set broker.username and broker.password, or broker.host: 127.0.0.1, or broker.allow_anonymous: true if anonymous clients are really wanted",
+    },
+  ];
 }
 
 export function mqttWarnings(data: unknown): string[] {

@@ -4,7 +4,7 @@ import { findBridge } from "../bridges/registry.js";
 import { parseDuration } from "./duration.js";
 import type { RawConfig } from "./raw.js";
 import { isRecord, rawSources } from "./raw.js";
-import { DEFAULT_TIMEOUT_MS } from "./schema.js";
+import { DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_TIMEOUT_MS } from "./schema.js";
 import type { Config, LogLevel, SourceConfig, TlsConfig } from "./types.js";
 
 const SECTIONS = ["mqtt", "broker", "homeassistant", "health"] as const;
@@ -50,7 +50,8 @@ function sourceConfig(raw: RawConfig["sources"][number]): SourceConfig {
   const definition = findBridge(raw.type);
   const interval = raw.interval === undefined ? (definition?.defaultInterval ?? 60_000) : parseDuration(raw.interval);
   const timeout = raw.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(raw.timeout);
-  return { ...structuredClone(raw), enabled: raw.enabled ?? true, interval, timeout };
+  const maxRetryAfter = raw.max_retry_after === undefined ? DEFAULT_MAX_RETRY_AFTER_MS : parseDuration(raw.max_retry_after);
+  return { ...structuredClone(raw), enabled: raw.enabled ?? true, interval, timeout, max_retry_after: maxRetryAfter };
 }
 
 /** The loaded config: every default filled in, durations in ms, paths absolute. */
@@ -65,6 +66,7 @@ export function applyDefaults(raw: RawConfig, context: DefaultsContext): Config 
     broker: {
       host: raw.broker?.host ?? "127.0.0.1",
       port: raw.broker?.port ?? 1883,
+      allow_anonymous: raw.broker?.allow_anonymous ?? false,
     },
     homeassistant: {
       enabled: raw.homeassistant?.enabled ?? true,

@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument, type YAMLError } from "yaml";
-import { checkDuplicateIds, checkDurations, checkTlsFiles, checkVendorRules, mqttWarnings, sourceIdWarnings } from "./checks.js";
+import { checkBrokerExposure, checkDuplicateIds, checkDurations, checkTlsFiles, checkVendorRules, mqttWarnings, sourceIdWarnings } from "./checks.js";
 import { applyDefaults, applyVendorDefaults, dropEmptySections } from "./defaults.js";
 import { substituteEnv } from "./env.js";
 import { locateLine } from "./locate.js";
@@ -55,7 +55,7 @@ function parse(text: string, env: NodeJS.ProcessEnv, origin?: string): ParseOutc
   const shapeProblems = validateConfigShape(data);
   const shapePaths = new Set(shapeProblems.map((p) => p.path));
   const vendorProblems = shapeProblems.length === 0 ? checkVendorRules(data) : [];
-  const checkProblems = [...checkDuplicateIds(data), ...checkDurations(data), ...checkTlsFiles(data, baseDir), ...vendorProblems].filter(
+  const checkProblems = [...checkDuplicateIds(data), ...checkDurations(data), ...checkTlsFiles(data, baseDir), ...checkBrokerExposure(data), ...vendorProblems].filter(
     (p) => !shapePaths.has(p.path),
   );
   // A missing variable's empty stand-in would also fail the schema: one message per cause is enough.

@@ -71,7 +71,9 @@ function translateOne(error: ErrorObject, segments: PathSegment[]): Translated {
       const missing = String(param(error, "missingProperty"));
       const path = [...segments, missing];
       const extra = isSourceTypePath(path) ? ` (one of: ${bridgeDefinitions.map((b) => b.type).join(", ")})` : "";
-      return { segments: path, message: `is required${extra}` };
+      // A key may say why it has no default (schema keyword `requiredMessage`).
+      const why = schemaObject(schemaObject(parent.properties)[missing]).requiredMessage;
+      return { segments: path, message: `is required${extra}${typeof why === "string" ? `: ${why}` : ""}` };
     }
     case "additionalProperties": {
       const unknown = String(param(error, "additionalProperty"));

@@ -8,6 +8,7 @@ export interface RawSource {
   enabled?: boolean;
   interval?: string | number;
   timeout?: string | number;
+  max_retry_after?: string | number;
   include?: string[];
   exclude?: string[];
   [key: string]: unknown;
@@ -23,7 +24,7 @@ export interface RawConfig {
     keepalive?: number;
     tls?: { ca?: string; cert?: string; key?: string; reject_unauthorized?: boolean };
   };
-  broker?: { host?: string; port?: number; username?: string; password?: string };
+  broker?: { host?: string; port?: number; username?: string; password?: string; allow_anonymous?: boolean };
   homeassistant?: { enabled?: boolean; discovery_prefix?: string; status_topic?: string };
   health?: { enabled?: boolean; host?: string; port?: number };
   data_dir?: string;

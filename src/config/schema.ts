@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_RETRY_AFTER_MS } from "../http/client.js";
 import type { BridgeDefinition, JsonSchema } from "../bridges/types.js";
 import { bridgeDefinitions } from "../bridges/registry.js";
 import { durationSchema, formatDuration } from "./duration.js";
@@ -6,6 +7,7 @@ import { durationSchema, formatDuration } from "./duration.js";
 export const PLANNED_SOURCE_TYPES: readonly string[] = ["belimo", "climkit", "wiotys", "mybenext", "voltaware"];
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
+export { DEFAULT_MAX_RETRY_AFTER_MS };
 export const MIN_INTERVAL_MS = 1000;
 
 const TOPIC_PATTERN = "^[^+#/\\u0000]+(/[^+#/\\u0000]+)*$";
@@ -66,6 +68,11 @@ const brokerSchema: JsonSchema = {
     port: port("Port to listen on", 1883),
     username: nonEmpty("User clients must log in with (no authentication when absent)"),
     password: { type: "string", description: "Password clients must log in with; use ${ENV_VAR}" },
+    allow_anonymous: {
+      type: "boolean",
+      default: false,
+      description: "Let clients in without username and password on a host other than loopback (127.0.0.1, ::1, localhost); refused without it",
+    },
   },
 };
 
@@ -104,6 +111,10 @@ const commonSourceProperties: Record<string, JsonSchema> = {
   enabled: { type: "boolean", default: true, description: "A disabled source is validated but not polled" },
   interval: duration("Poll interval: \"30s\", \"5m\", \"1h\" or seconds; at least 1s; default depends on the vendor"),
   timeout: duration("Timeout of each HTTP request", formatDuration(DEFAULT_TIMEOUT_MS)),
+  max_retry_after: duration(
+    "The longest wait a cloud's Retry-After (429, 503) is obeyed for; a longer one is cut to this. Commands during the wait are answered at once with when it ends",
+    formatDuration(DEFAULT_MAX_RETRY_AFTER_MS),
+  ),
   include: {
     type: "array",
     items: { type: "string", minLength: 1 },

@@ -23,6 +23,8 @@ export interface BrokerConfig {
   port: number;
   username?: string;
   password?: string;
+  /** Clients without username and password, on a host other than loopback: only when set explicitly. */
+  allow_anonymous: boolean;
 }
 
 export interface HomeAssistantConfig {
@@ -45,6 +47,8 @@ export interface SourceConfig {
   interval: number;
   /** HTTP timeout per request, ms. */
   timeout: number;
+  /** The longest a cloud's Retry-After is obeyed, ms; always set by the defaults (absent: 1 h). */
+  max_retry_after?: number;
   /** Glob patterns (`*`) on device keys, `device/entity` keys or device names. */
   include?: string[];
   exclude?: string[];

@@ -19,6 +19,8 @@ export function createAjv(): Ajv {
   // Editor annotations (VS Code, yaml-language-server) that ajv's strict mode would reject.
   ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
   ajv.addKeyword({ keyword: "markdownDescription", schemaType: "string" });
+  // The loader's own annotation: why a required key has no default, added to "is required".
+  ajv.addKeyword({ keyword: "requiredMessage", schemaType: "string" });
   return ajv;
 }
 

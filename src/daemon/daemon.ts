@@ -14,9 +14,11 @@ import { Topics } from "../mqtt/topics.js";
 import type { Device, Entity, Reading } from "../model/index.js";
 import { StateStore } from "../state/store.js";
 import { VERSION } from "../version.js";
-import type { SecretScrubber } from "../log.js";
+import { secretRegistrar, type SecretScrubber } from "../log.js";
 import { debugFigures, debugHealthEnabled } from "./debug-health.js";
 import { startHealthServer } from "./health.js";
+import { InstanceGuard, otherInstanceError } from "./instance-guard.js";
+import { SHUTDOWN, settlesWithin } from "./shutdown.js";
 import { SourceRunner, type SourceSink } from "./source-runner.js";
 
 export interface DaemonOptions {
@@ -41,10 +43,15 @@ export class Daemon implements SourceSink {
   private readonly log: Logger;
   private birthTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** Another instance runs on our base topic: its `bridge/state` is not ours to set offline. */
+  private refused = false;
+  private readonly forced: string[] = [];
   /** For the endurance harness's figures (debug-health.ts). */
   private statusChanges = 0;
   /** Bridges that take readings of other sources (BridgeContext.readings). */
   private readonly readingListeners = new Set<(source: string, reading: Reading) => void>();
+  /** Sources whose availability an earlier run left retained as online. */
+  private readonly retainedOnline = new Set<string>();
 
   constructor(private readonly opts: DaemonOptions) {
     this.log = opts.logger;
@@ -57,7 +64,7 @@ export class Daemon implements SourceSink {
 
   async start(): Promise<void> {
     const { config } = this.opts;
-    this.store = new StateStore(config.data_dir);
+    this.store = new StateStore(config.data_dir, { logger: this.log });
     let url = config.mqtt.url;
     if (!url) {
       // Loaded only when used: aedes costs a daemon with its own broker some 10 MB.
@@ -79,12 +86,16 @@ export class Daemon implements SourceSink {
     await this.conn.waitConnected();
     // Stopped while connecting or reading retained configs: stop() has closed everything so far.
     if (this.stopping) return;
-    this.conn.publishRetained(this.topics.bridgeState, "online");
 
     const ha = config.homeassistant;
     this.discovery = new DiscoveryManager(this.conn, this.topics, ha.discovery_prefix, ha.enabled, this.log);
-    await this.collectRetainedConfigs();
+    const guard = new InstanceGuard(this.conn, this.topics, config.mqtt.client_id, VERSION, this.log);
+    const [other] = await Promise.all([guard.probe(Math.max(1_000, this.opts.retainedWindowMs ?? 1_500)), this.collectRetainedConfigs()]);
     if (this.stopping) return;
+    this.refused = other !== undefined;
+    if (other) throw otherInstanceError(this.topics.base, other);
+    this.conn.publishRetained(this.topics.bridgeState, "online");
+    guard.hold(() => this.stopping);
 
     for (const source of config.sources.filter((s) => s.enabled)) {
       const definition = this.opts.bridges ? this.opts.bridges.find((b) => b.type === source.type) : findBridge(source.type);
@@ -96,8 +107,8 @@ export class Daemon implements SourceSink {
         source,
         logger,
         state: this.store.scope(`source:${source.id}`),
-        http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, logger, onActivity: (quietUntil) => owner.runner?.activity(quietUntil) }),
-        registerSecret: (v) => this.opts.scrubber.add(v),
+        http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, maxRetryAfterMs: source.max_retry_after, logger, onActivity: (quietUntil) => owner.runner?.activity(quietUntil) }),
+        registerSecret: secretRegistrar(this.opts.scrubber, source.id),
         readings: {
           onReading: (listener) => {
             this.readingListeners.add(listener);
@@ -114,7 +125,7 @@ export class Daemon implements SourceSink {
           }),
         dataDir: join(config.data_dir, "sources", source.id),
       });
-      owner.runner = new SourceRunner(source, bridge, this, logger);
+      owner.runner = new SourceRunner(source, bridge, this, logger, { holdState: () => this.store.hold() });
       this.runners.set(source.id, owner.runner);
     }
     this.discovery.clearUnknownSources(new Set(this.runners.keys()));
@@ -142,37 +153,64 @@ export class Daemon implements SourceSink {
     }
 
     if (config.health.enabled) {
-      const debug = debugHealthEnabled();
-      this.health = await startHealthServer(config.health.host, config.health.port, (query) => ({
-        healthy: this.conn.connected,
-        body: {
-          status: this.conn.connected ? "ok" : "mqtt disconnected",
-          version: VERSION,
-          sources: this.scrubbedStatuses(),
-          ...(debug ? { debug: debugFigures(this.opts.scrubber, this.statusChanges, query.has("gc")) } : {}),
-        },
-      }));
+      this.health = await startHealthServer(config.health.host, config.health.port, (query) => this.healthReport(query));
     }
 
     let i = 0;
-    for (const runner of this.runners.values()) runner.start(Math.min(500, 100 * i++));
+    for (const runner of this.runners.values()) {
+      // A retained "online" of an earlier run says nothing about this one (a password changed
+      // meanwhile): a source is offline until its first successful poll in this run.
+      if (this.retainedOnline.has(runner.config.id)) this.availability(runner.config.id, false);
+      runner.start(Math.min(500, 100 * i++));
+    }
+    this.retainedOnline.clear();
     this.statusChanged();
     this.log.info({ version: VERSION, sources: [...this.runners.keys()], base_topic: this.topics.base }, "cloud2mqtt started");
   }
 
+  /**
+   * In the order that loses nothing: polls end (or are abandoned), then the bridges close with
+   * most of the budget (events in flight acknowledged or left queued on disk), then `offline`
+   * and the MQTT disconnect, then health and the embedded broker. Each phase is bounded
+   * (SHUTDOWN); `forcedAtStop` names what did not finish in its time.
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     clearTimeout(this.birthTimer);
-    await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)));
-    await this.conn?.close([{ topic: this.topics.bridgeState, payload: "offline" }]);
-    await new Promise<void>((resolve) => (this.health ? this.health.close(() => resolve()) : resolve()));
-    await this.broker?.close();
+    const deadline = Date.now() + SHUTDOWN.totalMs;
+    const left = (reserve: number) => deadline - reserve - Date.now();
+    const forced = this.forced;
+    const runners = [...this.runners.values()];
+    const polled = await Promise.all(runners.map((r) => r.stopPolling(SHUTDOWN.pollsMs)));
+    const abandoned = runners.filter((_, i) => !polled[i]).map((r) => r.config.id);
+    if (abandoned.length > 0) this.log.debug({ sources: abandoned }, "polls still running at shutdown: their bridges cut them short");
+    const bridgesMs = left(SHUTDOWN.mqttMs + SHUTDOWN.lastMs);
+    const closed = await Promise.all(runners.map((r) => r.closeBridge(bridgesMs)));
+    forced.push(...runners.filter((_, i) => !closed[i]).map((r) => `source ${r.config.id}`));
+    // The state of the last polls, held in memory until now, must survive the restart.
+    if (this.store && !(await settlesWithin(this.store.close().catch(() => undefined), left(SHUTDOWN.mqttMs + SHUTDOWN.lastMs)))) forced.push("state");
+    const finalMessages = this.refused ? [] : [{ topic: this.topics.bridgeState, payload: "offline" }];
+    if (this.conn && !(await settlesWithin(this.conn.close(finalMessages), left(SHUTDOWN.lastMs)))) forced.push("mqtt");
+    const health = this.health;
+    if (health) {
+      const closing = new Promise<void>((resolve) => health.close(() => resolve()));
+      // Keep-alive connections of a health checker would hold close() open.
+      health.closeAllConnections();
+      if (!(await settlesWithin(closing, left(0)))) forced.push("health");
+    }
+    if (this.broker && !(await settlesWithin(this.broker.close(), left(0)))) forced.push("broker");
+    if (forced.length > 0) this.log.warn({ waited_for: forced }, "shutdown: gave up waiting");
     this.log.info("cloud2mqtt stopped");
   }
 
+  /** After stop(): what did not finish within its share of the shutdown budget (empty: a clean stop). */
+  get forcedAtStop(): readonly string[] {
+    return this.forced;
+  }
+
   sourceStatuses(): SourceRunner["status"][] {
-    return [...this.runners.values()].map((r) => ({ ...r.status }));
+    return [...this.runners.values()].map((r) => r.snapshot());
   }
 
   // SourceSink
@@ -200,6 +238,22 @@ export class Daemon implements SourceSink {
     if (this.stopping) return;
     this.statusChanges++;
     this.conn.publishRetained(this.topics.bridgeInfo, JSON.stringify({ version: VERSION, sources: this.scrubbedStatuses() }));
+  }
+
+  /**
+   * `/health`: 503 only while the broker connection is down (a restart cannot fix a cloud). The
+   * status says more: "starting" until every source has finished its first poll, "degraded"
+   * while a source has failed without ever succeeding in this run (a wrong password) or is
+   * offline, else "ok".
+   */
+  healthReport(query = new URLSearchParams()): { healthy: boolean; body: unknown } {
+    const sources = this.scrubbedStatuses();
+    const neverSucceeded = sources.filter((s) => s.last_poll === null && s.last_error !== null).map((s) => s.id);
+    const offline = sources.filter((s) => s.state === "offline").map((s) => s.id);
+    const starting = sources.some((s) => s.last_poll === null && s.last_error === null);
+    const status = !this.conn.connected ? "mqtt disconnected" : neverSucceeded.length > 0 || offline.length > 0 ? "degraded" : starting ? "starting" : "ok";
+    const debug = debugHealthEnabled() ? { debug: debugFigures(this.opts.scrubber, this.statusChanges, query.has("gc")) } : {};
+    return { healthy: this.conn.connected, body: { status, version: VERSION, never_succeeded: neverSucceeded, offline, sources, ...debug } };
   }
 
   /** Errors quote the clouds, and some clouds quote the request back, credentials included. */
@@ -243,7 +297,10 @@ export class Daemon implements SourceSink {
     }, 2_000);
   }
 
-  /** Retained discovery configs of earlier runs, so the ones that no longer match can be cleared. */
+  /**
+   * Retained discovery configs of earlier runs, so the ones that no longer match can be cleared,
+   * and the sources an earlier run left online.
+   */
   private async collectRetainedConfigs(): Promise<void> {
     const filter = this.discovery.configFilter;
     let last = Date.now();
@@ -252,6 +309,11 @@ export class Daemon implements SourceSink {
       last = Date.now();
       this.discovery.noteRetainedConfig(topic, payload);
     });
+    const availability = this.topics.availability("+");
+    const [prefix, suffix] = availability.split("+") as [string, string];
+    this.conn.subscribe(availability, (topic, payload, retained) => {
+      if (retained && payload.toString("utf8") === "online") this.retainedOnline.add(topic.slice(prefix.length, topic.length - suffix.length));
+    });
     const window = this.opts.retainedWindowMs ?? 1_500;
     const start = Date.now();
     // Retained messages arrive right after subscribing; stop early once they have stopped coming.
@@ -259,5 +321,6 @@ export class Daemon implements SourceSink {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     this.conn.unsubscribe(filter);
+    this.conn.unsubscribe(availability);
   }
 }

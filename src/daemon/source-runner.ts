@@ -3,9 +3,10 @@ import { HTTPError } from "got";
 import type { Bridge, PollResult } from "../bridges/types.js";
 import type { SourceConfig } from "../config/types.js";
 import type { Command, Device, Entity, Reading } from "../model/index.js";
-import { describeHttpError, retryAfterMs } from "../http/client.js";
+import { DEFAULT_MAX_RETRY_AFTER_MS, describeHttpError, retryAfterMs } from "../http/client.js";
 import { Poller } from "../poller/poller.js";
 import { SourceFilter } from "./filters.js";
+import { settlesWithin } from "./shutdown.js";
 import { TopicSafety } from "./topic-safe.js";
 
 /** A source goes offline after this many failed polls in a row (DESIGN.md). */
@@ -28,6 +29,8 @@ export interface SourceStatus {
   last_poll: string | null;
   last_error: string | null;
   devices: number;
+  /** The bridge's own problems (Bridge.problems), when it has any. */
+  problems?: string[];
 }
 
 /** Where a source's results go: the MQTT side, which this class does not know. */
@@ -50,16 +53,21 @@ export class SourceRunner {
   /** When the running poll last heard from its cloud (see `activity`). */
   private heardAt = 0;
   private stuckReported = false;
+  /** Until when the cloud asked (Retry-After, capped by max_retry_after) to be left alone. */
+  private quietUntil = 0;
   private readonly stuckAfterMs: number;
+  /** Holds the state store's writes for the length of a poll: one write after it, not one per change. */
+  private readonly holdState: (() => () => Promise<void>) | undefined;
 
   constructor(
     readonly config: SourceConfig,
     readonly bridge: Bridge,
     private readonly sink: SourceSink,
     private readonly log: Logger,
-    opts: { stuckAfterMs?: number } = {},
+    opts: { stuckAfterMs?: number; holdState?: () => () => Promise<void> } = {},
   ) {
     this.stuckAfterMs = opts.stuckAfterMs ?? stuckAfterMs(config.timeout);
+    this.holdState = opts.holdState;
     this.status = { id: config.id, type: config.type, state: "starting", last_poll: null, last_error: null, devices: 0 };
     this.filter = new SourceFilter(config.include, config.exclude);
     this.safety = new TopicSafety(log);
@@ -71,19 +79,37 @@ export class SourceRunner {
     });
   }
 
+  /** The status with the bridge's current problems, if any. */
+  snapshot(): SourceStatus {
+    const problems = this.bridge.problems?.() ?? [];
+    return problems.length > 0 ? { ...this.status, problems } : { ...this.status };
+  }
+
   start(initialDelayMs = 0): void {
     this.poller.start(initialDelayMs);
   }
 
   /**
-   * Stops polling. The bridge is closed beside a running poll, so it can cut a long one short
-   * (vendors paced at 1/s); a poll still waiting on a slow cloud is not waited for beyond `graceMs`.
+   * No poll starts any more; resolves true once the running one has ended, false after `graceMs`
+   * (a poll a slow cloud holds up: `closeBridge` then cuts it short, and its results, if any
+   * still come, publish as usual).
    */
+  stopPolling(graceMs: number): Promise<boolean> {
+    return settlesWithin(this.poller.stop(), graceMs);
+  }
+
+  /**
+   * Closes the bridge: it ends a poll still running (vendors paced at 1/s) and finishes what it
+   * sends on (Voltaware's events are acknowledged or stay queued). False when not done in `timeMs`.
+   */
+  closeBridge(timeMs: number): Promise<boolean> {
+    const close = this.bridge.close?.bind(this.bridge);
+    return close ? settlesWithin(Promise.resolve().then(close), timeMs) : Promise.resolve(true);
+  }
+
+  /** Both of the above at once, the bridge closed beside the poll; the daemon runs them in phases (Daemon.stop). */
   async stop(graceMs = 2_000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([Promise.all([this.poller.stop(), this.bridge.close?.()]), grace]);
-    clearTimeout(timer);
+    await Promise.all([this.stopPolling(graceMs), this.closeBridge(graceMs)]);
   }
 
   /** Writes a validated command through the bridge; returns the readings to publish at once. */
@@ -100,6 +126,19 @@ export class SourceRunner {
    */
   activity(quietUntil = Date.now()): void {
     this.heardAt = Math.max(this.heardAt, Date.now(), quietUntil);
+    if (quietUntil > Date.now()) this.quietUntil = Math.max(this.quietUntil, Math.min(quietUntil, Date.now() + this.maxRetryAfterMs));
+  }
+
+  /**
+   * While the cloud's Retry-After holds, when it ends: a command now would wait for it in the
+   * rate limiter, so it is answered at once instead.
+   */
+  pausedUntil(): Date | undefined {
+    return this.quietUntil > Date.now() ? new Date(this.quietUntil) : undefined;
+  }
+
+  private get maxRetryAfterMs(): number {
+    return this.config.max_retry_after ?? DEFAULT_MAX_RETRY_AFTER_MS;
   }
 
   lookup(deviceKey: string, entityKey: string): { device: Device; entity: Entity } | undefined {
@@ -114,12 +153,15 @@ export class SourceRunner {
     this.heardAt = Math.max(this.heardAt, startedAt);
     const watchdog = setInterval(() => this.checkStuck(), Math.max(1, Math.min(this.stuckAfterMs / 4, 30_000)));
     watchdog.unref();
+    const releaseState = this.holdState?.();
     let result: PollResult;
     try {
       result = await this.bridge.poll();
     } finally {
       clearInterval(watchdog);
       this.stuckReported = false;
+      // Written before the results are published: what the source says it has is on disk.
+      await releaseState?.().catch(() => undefined);
     }
     const safe = this.safety.apply(result);
     const filtered = this.filter.apply(safe.devices, safe.readings);
@@ -185,6 +227,7 @@ export class SourceRunner {
       this.sink.availability(this.config.id, false);
     }
     this.sink.statusChanged();
-    return error instanceof HTTPError ? (retryAfterMs(error.response.headers["retry-after"]) ?? 0) : 0;
+    // The HTTP layer caps the pause it keeps; the poll schedule obeys the same cap.
+    return error instanceof HTTPError ? Math.min(retryAfterMs(error.response.headers["retry-after"]) ?? 0, this.maxRetryAfterMs) : 0;
   }
 }

@@ -16,6 +16,8 @@ export interface SourceHealth {
 }
 
 export interface HealthBody {
+  /** 200: the broker connection is up (the body's status may say "degraded" or "starting" beside it). */
+  httpOk: boolean;
   status: string;
   sources: SourceHealth[];
   debug?: { status_changes: number; rss_bytes: number; heap_used_bytes: number; heap_after_gc_bytes?: number; gc_exposed?: boolean; scrub_line_us?: number };
@@ -113,7 +115,7 @@ export class DaemonProcess {
   async health(gc = false): Promise<HealthBody | undefined> {
     try {
       const res = await fetch(`${this.healthUrl}${gc ? "?gc=1" : ""}`, { signal: AbortSignal.timeout(gc ? 10_000 : 2_000) });
-      return (await res.json()) as HealthBody;
+      return { ...((await res.json()) as Omit<HealthBody, "httpOk">), httpOk: res.status === 200 };
     } catch {
       return undefined;
     }

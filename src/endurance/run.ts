@@ -211,7 +211,7 @@ export async function runEndurance(params: Params, log: (line: string) => void):
       latestAt = Date.now();
       if (h.debug) lastSeenChanges = Math.max(lastSeenChanges, h.debug.status_changes);
     });
-    const connected = (): boolean => daemon.running && latest?.status === "ok" && Date.now() - latestAt < 1_000;
+    const connected = (): boolean => daemon.running && latest?.httpOk === true && Date.now() - latestAt < 1_000;
     const lastPoll = (id: string): number => {
       const s = latest?.sources.find((x) => x.id === id);
       return s?.last_poll ? Date.parse(s.last_poll) : 0;

@@ -30,7 +30,12 @@ export interface HttpClientOptions {
    * After a Retry-After, with the time until which the cloud asked us to be quiet.
    */
   onActivity?: (quietUntil?: number) => void;
+  /** The longest a Retry-After is obeyed (source key `max_retry_after`); default 1 h. */
+  maxRetryAfterMs?: number;
 }
+
+/** The longest a cloud's Retry-After is obeyed: beyond it a wrong or hostile header would silence a source for days. */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 3_600_000;
 
 const RETRIED_STATUS = [408, 429, 500, 502, 503, 504, 521, 522, 524];
 const limiterSlot = Symbol("limiterSlot");
@@ -41,6 +46,7 @@ type Ctx = Record<string | symbol, unknown>;
 /** The project's one got factory: every vendor request goes through what this sets up. */
 export function createHttpClient(opts: HttpClientOptions): Got {
   const limiter = opts.rateLimit ? new RateLimiter(opts.rateLimit) : undefined;
+  const maxRetryAfter = opts.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   const release = (options: Pick<Options, "context">): void => {
     const ctx = options.context as Ctx;
     const done = ctx[limiterSlot] as (() => void) | undefined;
@@ -58,7 +64,7 @@ export function createHttpClient(opts: HttpClientOptions): Got {
       methods: ["GET"],
       statusCodes: RETRIED_STATUS,
       // A Retry-After longer than the request timeout is left to the poller's backoff.
-      maxRetryAfter: Math.max(opts.timeoutMs, 60_000),
+      maxRetryAfter: Math.min(Math.max(opts.timeoutMs, 60_000), maxRetryAfter),
       backoffLimit: 10_000,
     },
     context: {},
@@ -86,7 +92,11 @@ export function createHttpClient(opts: HttpClientOptions): Got {
           release(response.request.options);
           let quietUntil: number | undefined;
           if (response.statusCode === 429 || response.statusCode === 503) {
-            const wait = retryAfterMs(response.headers["retry-after"]);
+            const asked = retryAfterMs(response.headers["retry-after"]);
+            const wait = asked === undefined ? undefined : Math.min(asked, maxRetryAfter);
+            if (asked !== undefined && asked > maxRetryAfter) {
+              opts.logger.warn({ retry_after_s: Math.round(asked / 1000), max_retry_after_s: Math.round(maxRetryAfter / 1000) }, "the cloud asked to wait longer than max_retry_after: waiting max_retry_after");
+            }
             if (wait !== undefined) {
               limiter?.pause(wait);
               quietUntil = Date.now() + wait;

@@ -20,8 +20,11 @@ export interface TokenAuthOptions {
   /** Exchange a refresh token for a new token; absent where the vendor has no refresh. */
   refresh?(refreshToken: string): Promise<Token>;
   logger: Logger;
-  /** Marks tokens as secrets so they never reach a log line. */
-  registerSecret(value: string): void;
+  /**
+   * Marks tokens as secrets so they never reach a log line. `kind` names the token's slot: a new
+   * token of a kind replaces the one before the previous (see SecretScrubber.rotate).
+   */
+  registerSecret(value: string, kind: "access token" | "refresh token"): void;
   /** Renew this long before expiry (default 60 s, at most a tenth of the token's life). */
   marginMs?: number;
   /** Header name; default authorization. */
@@ -118,10 +121,10 @@ export class TokenAuth implements AuthProvider {
 
   private accept(token: Token, previous?: Token): Token {
     if (!token.accessToken) throw new Error("the token endpoint answered without an access token");
-    this.opts.registerSecret(token.accessToken);
+    this.opts.registerSecret(token.accessToken, "access token");
     // Vendors that do not rotate refresh tokens answer a refresh without one: keep the old.
     const refreshToken = token.refreshToken ?? previous?.refreshToken;
-    if (refreshToken) this.opts.registerSecret(refreshToken);
+    if (refreshToken) this.opts.registerSecret(refreshToken, "refresh token");
     this.issuedAt = Date.now();
     this.token = { ...token, refreshToken, refreshExpiresAt: token.refreshToken ? token.refreshExpiresAt : previous?.refreshExpiresAt };
     return this.token;

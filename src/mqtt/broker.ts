@@ -1,12 +1,15 @@
 import { createServer, type Server } from "node:net";
 import { timingSafeEqual } from "node:crypto";
 import { Aedes } from "aedes";
+import { isLoopbackHost } from "./loopback.js";
 
 export interface EmbeddedBrokerOptions {
   host: string;
   port: number;
   username?: string;
   password?: string;
+  /** Anonymous clients on a host other than loopback: only when the config says so. */
+  allow_anonymous?: boolean;
 }
 
 export interface EmbeddedBroker {
@@ -19,6 +22,10 @@ export class BrokerPortInUseError extends Error {}
 
 /** The embedded aedes broker, used when the config names no mqtt.url (demo, tests, small setups). */
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  // The config loader refuses this already; a config built in code (demo, benchmarks) gets here.
+  if ((opts.username === undefined || opts.password === undefined) && !isLoopbackHost(opts.host) && opts.allow_anonymous !== true) {
+    throw new Error(`broker.host: the embedded broker would let anyone on ${opts.host} in; set broker.username and broker.password, or broker.allow_anonymous: true`);
+  }
   const broker = await Aedes.createBroker({
     authenticate: (_client, username, password, done) => {
       if (opts.username === undefined) return done(null, true);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Logger } from "pino";
+import { connackRefusal, type ConnackRefusal } from "./connack.js";
 
 export interface ConnectionOptions {
   url: string;
@@ -12,6 +13,8 @@ export interface ConnectionOptions {
   /** Last will: published retained by the broker if we vanish. */
   will: { topic: string; payload: string };
   logger: Logger;
+  /** How long a QoS 1 publish may wait for its PUBACK before the connection is dropped (tests shorten it). */
+  ackTimeoutMs?: number;
 }
 
 type MessageHandler = (topic: string, payload: Buffer, retained: boolean) => void;
@@ -20,6 +23,14 @@ const MIN_RECONNECT_MS = 1_000;
 /** Node's codes for a server certificate that does not verify. */
 const TLS_VERIFY_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET_ISSUER|VERIFY)|ALTNAME/;
 const MAX_RECONNECT_MS = 30_000;
+/** Socket errors that mean the connection is going: the close that follows logs the outage, once. */
+const CONNECTION_LOST_ERRORS = /^E(PIPE|CONNRESET|CONNABORTED|TIMEDOUT|HOSTUNREACH|NETUNREACH)$/;
+/**
+ * A broker that stops acknowledging (a stuck cluster node, a half-open connection the keepalive has
+ * not caught yet) would hold our publishes forever: after this long without a PUBACK the
+ * connection is dropped, and the reconnect sends again what was pending.
+ */
+export const ACK_TIMEOUT_MS = 30_000;
 /** Messages handed to mqtt.js per turn of the event loop. */
 const SEND_BATCH = 500;
 
@@ -41,6 +52,22 @@ export class MqttConnection {
   private readonly log: Logger;
   private readonly outbox: Array<{ topic: string; payload: string; retain: boolean }> = [];
   private flushing = false;
+  /** Bumped when the connection closes: a flush waiting for the old socket's drain gives up. */
+  private flushGeneration = 0;
+  /** Topics cleared while the broker was away: cleared once it is back, unless published again. */
+  private readonly pendingClears = new Set<string>();
+  /** The current refusal incident has been logged (with its reason) once. */
+  private refusalLogged = false;
+  private lastRefusal: ConnackRefusal | undefined;
+  /** A refusal has already planned the next attempt; the close that follows it must not again. */
+  private backoffPlanned = false;
+  /** Why the connection is going, told with the outage warning. */
+  private lostBecause: string | undefined;
+  /** QoS 1 publishes awaiting their PUBACK: id → when they were (last) sent. */
+  private readonly unacked = new Map<number, number>();
+  private unackedSeq = 0;
+  private readonly ackWatch: NodeJS.Timeout;
+  private readonly ackTimeoutMs: number;
 
   constructor(private readonly opts: ConnectionOptions) {
     this.log = opts.logger;
@@ -52,6 +79,9 @@ export class MqttConnection {
       clean: true,
       protocolVersion: 4,
       reconnectPeriod: MIN_RECONNECT_MS,
+      // A refused login (bad credentials while Home Assistant restarts its Mosquitto add-on, a
+      // broker "server unavailable" for a moment) is retried with the backoff like any outage.
+      reconnectOnConnackError: true,
       connectTimeout: 10_000,
       // Offline publishes are not queued: the retained map is replayed on reconnect instead.
       queueQoSZero: false,
@@ -73,6 +103,17 @@ export class MqttConnection {
     // Before mqtt.js's own close handler, which schedules the next attempt with the period set here.
     this.client.prependListener("close", () => this.onClose());
     this.client.on("error", (err) => {
+      const refusal = connackRefusal(err);
+      if (refusal) {
+        this.onRefused(refusal);
+        return;
+      }
+      const code = (err as Error & { code?: unknown }).code;
+      if (this.client.connected && typeof code === "string" && CONNECTION_LOST_ERRORS.test(code)) {
+        this.lostBecause = err.message;
+        this.log.debug({ err: err.message }, "MQTT error");
+        return;
+      }
       if (!this.client.connected && this.outageLogged) {
         this.log.debug({ err: err.message }, "MQTT error");
         return;
@@ -85,6 +126,9 @@ export class MqttConnection {
         if (topicMatches(filter, topic)) handler(topic, payload, packet.retain);
       }
     });
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? ACK_TIMEOUT_MS;
+    this.ackWatch = setInterval(() => this.checkAcks(), Math.max(100, Math.floor(this.ackTimeoutMs / 4)));
+    this.ackWatch.unref();
   }
 
   get connected(): boolean {
@@ -97,16 +141,19 @@ export class MqttConnection {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`could not connect to the MQTT broker at ${safeUrl(this.opts.url)} within ${timeoutMs / 1000}s`));
+        const refused = this.lastRefusal ? ` (it refused the connection: ${this.lastRefusal.reason})` : "";
+        reject(new Error(`could not connect to the MQTT broker at ${safeUrl(this.opts.url)} within ${timeoutMs / 1000}s${refused}`));
       }, timeoutMs);
       const onConnect = (): void => {
         cleanup();
         resolve();
       };
       const onError = (err: Error & { code?: number | string }): void => {
-        // Refused credentials or authorization will not fix themselves: fail fast.
-        if (err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135) {
+        // Credentials or authorization refused at the very first connection are a configuration
+        // error: fail fast (and stop retrying). Refused later, they are an outage (see onRefused).
+        if (connackRefusal(err)?.credentials && !this.connectedOnce) {
           cleanup();
+          this.client.end(true);
           reject(new Error(`the MQTT broker at ${safeUrl(this.opts.url)} refused the connection: ${err.message}`));
         } else if (typeof err.code === "string" && TLS_VERIFY_ERRORS.test(err.code)) {
           // A certificate that does not verify will not verify on the next try either.
@@ -154,6 +201,7 @@ export class MqttConnection {
   publishRetained(topic: string, payload: string, force = false): boolean {
     if (!force && this.retained.get(topic) === payload) return false;
     this.retained.set(topic, payload);
+    this.pendingClears.delete(topic);
     this.send(topic, payload, true);
     return true;
   }
@@ -165,13 +213,19 @@ export class MqttConnection {
    */
   publishRebuildable(topic: string, payload: string): void {
     this.retained.set(topic, null);
+    this.pendingClears.delete(topic);
     this.send(topic, payload, true);
   }
 
-  /** Removes a retained topic from the broker (an empty retained payload). */
+  /**
+   * Removes a retained topic from the broker (an empty retained payload). With the broker away,
+   * the clear waits for the connection: a removed device must not come back from the broker's
+   * retained store. A later publish of the topic supersedes it.
+   */
   clearRetained(topic: string): void {
     this.retained.delete(topic);
-    this.send(topic, "", true);
+    if (this.client.connected) this.send(topic, "", true);
+    else this.pendingClears.add(topic);
   }
 
   /** Non-retained messages (command results): lost if the broker is away, by design. */
@@ -189,6 +243,7 @@ export class MqttConnection {
   }
 
   async close(finalMessages: Array<{ topic: string; payload: string }> = []): Promise<void> {
+    clearInterval(this.ackWatch);
     for (const m of this.outbox.splice(0)) this.publishNow(m.topic, m.payload, m.retain);
     if (this.client.connected) {
       for (const m of finalMessages) {
@@ -203,7 +258,8 @@ export class MqttConnection {
     this.outbox.push({ topic, payload, retain });
     if (!this.flushing) {
       this.flushing = true;
-      setImmediate(() => this.flush());
+      const generation = this.flushGeneration;
+      setImmediate(() => this.flush(generation));
     }
   }
 
@@ -213,7 +269,8 @@ export class MqttConnection {
    * (some 50 MB of peak RSS that never went back); batches that wait for the socket to drain
    * keep it small, in the same order.
    */
-  private flush(): void {
+  private flush(generation: number): void {
+    if (generation !== this.flushGeneration) return;
     const batch = this.outbox.splice(0, SEND_BATCH);
     for (const m of batch) this.publishNow(m.topic, m.payload, m.retain);
     if (this.outbox.length === 0) {
@@ -221,16 +278,55 @@ export class MqttConnection {
       return;
     }
     const stream = this.client.stream as { writableNeedDrain?: boolean; once?: (e: string, l: () => void) => void } | undefined;
-    if (stream?.writableNeedDrain && stream.once) stream.once("drain", () => setImmediate(() => this.flush()));
-    else setImmediate(() => this.flush());
+    if (stream?.writableNeedDrain && stream.once) stream.once("drain", () => setImmediate(() => this.flush(generation)));
+    else setImmediate(() => this.flush(generation));
   }
 
   private publishNow(topic: string, payload: string, retain: boolean): void {
     // Offline, mqtt.js would queue QoS 1 packets: the retained map is replayed on reconnect instead.
     if (!this.client.connected) return;
+    const id = retain ? ++this.unackedSeq : 0;
+    if (id) this.unacked.set(id, Date.now());
     this.client.publish(topic, payload, { qos: retain ? 1 : 0, retain }, (err) => {
+      if (id) this.unacked.delete(id);
       if (err) this.log.debug({ topic, err: err.message }, "MQTT publish failed");
     });
+  }
+
+  /** A PUBACK overdue: drop the connection; mqtt.js sends its unacknowledged packets again on reconnect. */
+  private checkAcks(): void {
+    if (!this.client.connected) return;
+    const oldest = this.unacked.values().next();
+    if (oldest.done || Date.now() - oldest.value < this.ackTimeoutMs) return;
+    this.log.warn({ broker: safeUrl(this.opts.url), unacknowledged: this.unacked.size, timeoutMs: this.ackTimeoutMs }, "the MQTT broker did not acknowledge a publish in time: reconnecting");
+    // Watched afresh from here: the reconnect's replay shows whether the broker acknowledges again,
+    // and a packet mqtt.js might not send again cannot drop every later connection.
+    this.unacked.clear();
+    (this.client.stream as { destroy?: () => void } | undefined)?.destroy?.();
+  }
+
+  private onRefused(refusal: ConnackRefusal): void {
+    this.lastRefusal = refusal;
+    // mqtt.js plans the next attempt right after this event, before the close that follows.
+    const retryInMs = this.planNextAttempt();
+    this.backoffPlanned = true;
+    const fields = { broker: safeUrl(this.opts.url), code: refusal.code, reason: refusal.reason, retryInMs };
+    // Credentials refused at the very first connection: waitConnected fails the start with the reason.
+    if (this.refusalLogged || (!this.connectedOnce && refusal.credentials)) {
+      this.log.debug(fields, "MQTT broker refused the connection");
+      return;
+    }
+    this.refusalLogged = true;
+    this.outageLogged = true;
+    this.log.warn(fields, `MQTT broker refused the connection (${refusal.reason}): retrying until it accepts`);
+  }
+
+  /** Sets the period mqtt.js waits before the next attempt, and widens the one after. */
+  private planNextAttempt(): number {
+    const delay = this.reconnectDelay;
+    this.client.options.reconnectPeriod = delay;
+    this.reconnectDelay = Math.min(delay * 2, MAX_RECONNECT_MS);
+    return delay;
   }
 
   private onConnect(): void {
@@ -240,6 +336,14 @@ export class MqttConnection {
     this.reconnectDelay = MIN_RECONNECT_MS;
     this.client.options.reconnectPeriod = MIN_RECONNECT_MS;
     this.outageLogged = false;
+    this.refusalLogged = false;
+    this.lastRefusal = undefined;
+    // mqtt.js sends its unacknowledged packets again now: their wait starts over.
+    const now = Date.now();
+    for (const id of this.unacked.keys()) this.unacked.set(id, now);
+    // Before anything is published again: a clear must not remove what follows it.
+    for (const topic of this.pendingClears) this.send(topic, "", true);
+    this.pendingClears.clear();
     if (!this.connectedOnce) {
       this.connectedOnce = true;
       this.log.info({ broker: safeUrl(this.opts.url) }, "connected to MQTT broker");
@@ -252,17 +356,35 @@ export class MqttConnection {
   }
 
   private onClose(): void {
+    this.dropOutbox();
+    const lostBecause = this.lostBecause;
+    this.lostBecause = undefined;
     if (this.client.disconnecting) return;
+    if (this.backoffPlanned) {
+      this.backoffPlanned = false;
+      return;
+    }
     // mqtt.js retries at a fixed period; widen it so a long outage is not hammered.
-    this.client.options.reconnectPeriod = this.reconnectDelay;
+    const retryInMs = this.planNextAttempt();
     // Once per outage: every failed attempt closes again.
     if (this.connectedOnce && !this.outageLogged) {
-      this.log.warn({ retryInMs: this.reconnectDelay }, "MQTT connection lost, reconnecting");
+      this.log.warn({ retryInMs, err: lostBecause }, "MQTT connection lost, reconnecting");
       this.outageLogged = true;
     } else {
-      this.log.debug({ retryInMs: this.reconnectDelay }, "MQTT reconnect attempt failed");
+      this.log.debug({ retryInMs }, "MQTT reconnect attempt failed");
     }
-    this.reconnectDelay = Math.min(this.reconnectDelay * 2, MAX_RECONNECT_MS);
+  }
+
+  /**
+   * What had not reached mqtt.js when the connection closed: the reconnect replays retained
+   * states and rebuilds discovery configs, clears wait in `pendingClears`, and command results
+   * are lost by design. A flush waiting for the dead socket's drain would wait forever.
+   */
+  private dropOutbox(): void {
+    for (const m of this.outbox) if (m.retain && m.payload === "" && !this.retained.has(m.topic)) this.pendingClears.add(m.topic);
+    this.outbox.length = 0;
+    this.flushing = false;
+    this.flushGeneration++;
   }
 }
 

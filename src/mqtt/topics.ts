@@ -16,6 +16,14 @@ export class Topics {
   get bridgeInfo(): string {
     return `${this.base}/bridge/info`;
   }
+  /** Non-retained: a starting instance asks whether another one runs on this base topic. */
+  get bridgePing(): string {
+    return `${this.base}/bridge/ping`;
+  }
+  /** Non-retained: a running instance answers a ping with its client id. */
+  get bridgePong(): string {
+    return `${this.base}/bridge/pong`;
+  }
   availability(source: string): string {
     return `${this.base}/${source}/availability`;
   }

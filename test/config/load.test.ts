@@ -43,7 +43,7 @@ describe("defaults", () => {
     expect(warnings).toEqual([]);
     expect(config).toEqual({
       mqtt: { base_topic: "cloud2mqtt", client_id: defaultClientId(), keepalive: 60 },
-      broker: { host: "127.0.0.1", port: 1883 },
+      broker: { host: "127.0.0.1", port: 1883, allow_anonymous: false },
       homeassistant: { enabled: true, discovery_prefix: "homeassistant", status_topic: "homeassistant/status" },
       health: { enabled: true, host: "127.0.0.1", port: 8099 },
       data_dir: "/etc/cloud2mqtt/data",
@@ -56,6 +56,7 @@ describe("defaults", () => {
           enabled: true,
           interval: findBridge("mybenext")?.defaultInterval,
           timeout: 15_000,
+          max_retry_after: 3_600_000,
           username: "u",
           password: "p",
         },
@@ -104,7 +105,7 @@ describe("defaults", () => {
   it("takes a section whose keys are all commented out as all defaults", () => {
     const { config, errors } = parseConfig(MINIMAL + "mqtt:\n  # url: mqtt://b\nbroker:\nhealth:\nhomeassistant:\n", {});
     expect(errors).toEqual([]);
-    expect(config?.broker).toEqual({ host: "127.0.0.1", port: 1883 });
+    expect(config?.broker).toEqual({ host: "127.0.0.1", port: 1883, allow_anonymous: false });
   });
 
   it("resolves data_dir against the working folder without an origin", () => {
@@ -388,5 +389,33 @@ describe("files", () => {
     ]);
     expect(parseConfig(two("home-x"), {}).warnings).toEqual([]);
     expect(parseConfig(two("homex"), {}).warnings).toEqual([]);
+  });
+});
+
+describe("the embedded broker off loopback", () => {
+  const broker = (lines: string) => MINIMAL + `broker:\n${lines}\n`;
+  const exposed =
+    "broker.host: the embedded broker would listen on 0.0.0.0, reachable from other hosts, and let anyone in: every reading and every command would be open to them; " +
+    "set broker.username and broker.password, or broker.host: 127.0.0.1, or broker.allow_anonymous: true if anonymous clients are really wanted";
+
+  it("refuses a host other than loopback without username and password, naming broker.host", () => {
+    expect(problems(broker("  host: 0.0.0.0"))).toEqual([exposed]);
+    expect(problems(broker("  host: 192.0.2.10\n  allow_anonymous: false"))).toEqual([exposed.replace("0.0.0.0", "192.0.2.10")]);
+    expect(problems(broker('  host: "::"'))).toEqual([exposed.replace("0.0.0.0", "::")]);
+  });
+
+  it("takes loopback hosts, a login, allow_anonymous: true said explicitly, or mqtt.url (no embedded broker)", () => {
+    for (const lines of ["  host: 127.0.0.1", "  host: 127.0.0.53", '  host: "::1"', "  host: localhost", "  host: 0.0.0.0\n  username: ha\n  password: s3cret", "  host: 0.0.0.0\n  allow_anonymous: true"]) {
+      expect(parseConfig(broker(lines), {}).errors, lines).toEqual([]);
+    }
+    expect(parseConfig(MINIMAL + "mqtt: { url: mqtt://192.0.2.1 }\nbroker: { host: 0.0.0.0 }\n", {}).errors).toEqual([]);
+    expect(parseConfig(broker("  host: 0.0.0.0\n  allow_anonymous: true"), {}).config?.broker.allow_anonymous).toBe(true);
+  });
+
+  it("refuses half a login, which would let anyone in or take an empty password", () => {
+    expect(problems(broker("  password: s3cret"))).toEqual(["broker.username: is required with broker.password (without it the embedded broker lets anyone in)"]);
+    expect(problems(broker("  username: ha"))).toEqual(["broker.password: is required with broker.username (clients would log in with an empty password)"]);
+    // A missing variable is named once, as such.
+    expect(problems(broker("  username: ha\n  password: ${BROKER_PW}"))).toEqual([expect.stringMatching(/^broker\.password: .*BROKER_PW/)]);
   });
 });

@@ -6,7 +6,7 @@ import type { BridgeContext } from "../../src/bridges/types.js";
 import { parseConfig } from "../../src/config/index.js";
 import type { SourceConfig } from "../../src/config/types.js";
 import { createHttpClient } from "../../src/http/client.js";
-import { createLogger, SecretScrubber } from "../../src/log.js";
+import { createLogger, SecretScrubber, secretRegistrar } from "../../src/log.js";
 import type { SourceState } from "../../src/state/store.js";
 
 /** In-memory persistent state of one source. */
@@ -36,7 +36,7 @@ export function bridgeContext(source: Record<string, unknown>, state: SourceStat
     logger,
     state,
     http: (o) => createHttpClient({ ...o, sourceId: config.id, timeoutMs: config.timeout, logger }),
-    registerSecret: (v) => scrubber.add(v),
+    registerSecret: secretRegistrar(scrubber, config.id),
   };
   return { ctx, config, logs, scrubber };
 }

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import type { BridgeContext, BridgeDefinition } from "../../src/bridges/types.js";
 import type { SourceConfig } from "../../src/config/types.js";
 import { createHttpClient } from "../../src/http/client.js";
-import { createLogger, SecretScrubber } from "../../src/log.js";
+import { createLogger, SecretScrubber, secretRegistrar } from "../../src/log.js";
 
 export interface TestBridgeContext extends BridgeContext {
   /** Log lines (debug and up), secrets scrubbed as the daemon does. */
@@ -28,9 +28,9 @@ export function bridgeContext(definition: BridgeDefinition, source: Record<strin
     logger,
     state: { get: <T>(k: string) => state.get(k) as T | undefined, set: (k, v) => void state.set(k, v), delete: (k) => void state.delete(k) },
     http: (o) => createHttpClient({ ...o, sourceId: config.id, timeoutMs: config.timeout, logger }),
-    registerSecret: (v) => {
+    registerSecret: (v, kind) => {
       secrets.push(v);
-      scrubber.add(v);
+      secretRegistrar(scrubber, config.id)(v, kind);
     },
     logs,
     secrets,

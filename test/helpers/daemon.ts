@@ -17,13 +17,22 @@ export interface TestDaemon {
 }
 
 /** The daemon in-process against a real broker, logging at debug into memory. */
-export async function startTestDaemon(opts: { mqttUrl: string; sources: Array<Record<string, unknown>>; dataDir?: string; baseTopic?: string }): Promise<TestDaemon> {
+export async function startTestDaemon(opts: {
+  mqttUrl: string;
+  sources: Array<Record<string, unknown>>;
+  dataDir?: string;
+  baseTopic?: string;
+  /** Top-level config keys to set as well (e.g. `health`). */
+  extra?: Record<string, unknown>;
+  healthPort?: number;
+}): Promise<TestDaemon> {
   const yaml = stringify({
     mqtt: { url: opts.mqttUrl, base_topic: opts.baseTopic ?? "cloud2mqtt", client_id: `c2m_test_${Math.random().toString(16).slice(2)}` },
-    health: { enabled: false },
+    health: opts.healthPort === undefined ? { enabled: false } : { enabled: true, host: "127.0.0.1", port: opts.healthPort },
     log_level: "debug",
     data_dir: opts.dataDir ?? mkdtempSync(join(tmpdir(), "c2m-")),
     sources: opts.sources,
+    ...opts.extra,
   });
   const result = parseConfig(yaml, {}, join(tmpdir(), "test.yaml"));
   if (!result.config) throw new Error(`test config invalid: ${JSON.stringify(result.errors)}`);
@@ -34,6 +43,12 @@ export async function startTestDaemon(opts: { mqttUrl: string; sources: Array<Re
   const sink = new Writable({ write: (chunk, _e, cb) => (logs.push(String(chunk)), cb()) });
   const logger = createLogger("debug", scrubber, sink);
   const daemon = new Daemon({ config, logger, scrubber, retainedWindowMs: 600 });
-  await daemon.start();
+  try {
+    await daemon.start();
+  } catch (error) {
+    // As the CLI does: a failed start closes what it opened.
+    await daemon.stop().catch(() => undefined);
+    throw error;
+  }
   return { daemon, config, logs, stop: () => daemon.stop() };
 }

@@ -16,13 +16,22 @@ interface BenchOutput {
   pipeline: { devices: number; entities: number; messages: number; daemonMsgPerSec: number; rawMsgPerSec: number; ratio: number };
   changes: { devices: number; entities: number; changeFraction: number; cycles: Array<{ expected: number; stateMessages: number; configMessages: number }> };
   memory: Array<{ flags: string[]; daemonRssMb: number; bareRssMb: number; differenceMb: number }>;
+  memoryReal: {
+    durationS: number;
+    logLines: Record<string, number>;
+    polls: Record<string, number>;
+    failedPolls: number;
+    samples: Array<{ atS: number; rssMb: number; heapAfterGcMb: number }>;
+    heapSlopeMbPerHour: number;
+    rssSlopeMbPerHour: number;
+  };
   requests: Array<{ vendor: string; requests: number; minimum: number; paths: Record<string, number> }>;
   latency: { commands: number; mqtt: Stats & { roundTrip: Stats }; direct: Stats & { roundTrip: Stats } };
 }
 
 function runBench(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [BENCH, "--quick", "--json"], { env: { ...process.env, BENCH_QUICK: "1" } });
+    const child = spawn(process.execPath, [BENCH, "--quick", "--json"], { env: { ...process.env, BENCH_QUICK: "1", BENCH_MEM_SECONDS: "5", BENCH_MEM_LOG_FILE: "" } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
@@ -39,7 +48,7 @@ const positive = (n: number): void => {
 // The short run of `npm run bench`: every benchmark runs and reports its figures. No timings are
 // judged here (a shared CI machine); the counts are exact.
 describe("npm run bench -- --quick", () => {
-  it("runs every benchmark, reports its figures, and the counts are the fewest possible", { timeout: 90_000 }, async () => {
+  it("runs every benchmark, reports its figures, and the counts are the fewest possible", { timeout: 150_000 }, async () => {
     const { code, stdout, stderr } = await runBench();
     expect(code, stderr).toBe(0);
     const out = JSON.parse(stdout) as BenchOutput;
@@ -69,6 +78,20 @@ describe("npm run bench -- --quick", () => {
       positive(m.bareRssMb);
       expect(m.differenceMb).toBeCloseTo(m.daemonRssMb - m.bareRssMb, 0);
     }
+
+    // 2b. The real bridges against the simulators, logging on: sampled over time, polling, logging.
+    expect(out.memoryReal.durationS).toBe(5);
+    expect(out.memoryReal.samples.length).toBeGreaterThanOrEqual(3);
+    for (const x of out.memoryReal.samples) {
+      positive(x.rssMb);
+      positive(x.heapAfterGcMb);
+    }
+    expect(out.memoryReal.polls.mybenext ?? 0, JSON.stringify(out.memoryReal.polls)).toBeGreaterThan(0);
+    expect(out.memoryReal.failedPolls).toBe(0);
+    expect(out.memoryReal.logLines.info ?? 0, JSON.stringify(out.memoryReal.logLines)).toBeGreaterThan(0);
+    expect(out.memoryReal.logLines.error ?? 0, JSON.stringify(out.memoryReal.logLines)).toBe(0);
+    expect(Number.isFinite(out.memoryReal.heapSlopeMbPerHour)).toBe(true);
+    expect(Number.isFinite(out.memoryReal.rssSlopeMbPerHour)).toBe(true);
 
     // 3. Every vendor's steady-state poll makes the fewest requests its API allows.
     expect(out.requests.map((r) => r.vendor).sort()).toEqual(["belimo", "climkit", "mybenext", "voltaware", "wiotys"]);

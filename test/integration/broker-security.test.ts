@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
@@ -12,8 +12,7 @@ import { startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simula
 import { freePort, MOSQUITTO, sleep } from "../helpers/mqtt.js";
 import { Writable } from "node:stream";
 
-const OPENSSL = ["/usr/bin/openssl", "/usr/local/bin/openssl"].find((p) => existsSync(p));
-const PASSWD = ["/usr/bin/mosquitto_passwd", "/usr/local/bin/mosquitto_passwd"].find((p) => existsSync(p));
+import { MOSQUITTO_PASSWD as PASSWD, OPENSSL, withoutTools } from "../helpers/tools.js";
 
 function daemonFor(config: Record<string, unknown>): { daemon: Daemon; logs: string[] } {
   const result = parseConfig(stringify(config), {}, join(tmpdir(), "x.yaml"));
@@ -64,7 +63,35 @@ describe("broker security", () => {
     }
   });
 
-  describe.skipIf(!MOSQUITTO || !OPENSSL || !PASSWD)("TLS to Mosquitto", () => {
+  it("refuses to start the embedded broker off loopback without a login, even from a config built in code, and binds nothing", async () => {
+    const port = await freePort();
+    const { daemon } = daemonFor({ broker: { port }, health: { enabled: false }, data_dir: join(dir, "x"), sources: [source()] });
+    // The loader refuses this (test/config/load.test.ts); a config made in code must not slip by.
+    (daemon as unknown as { opts: { config: { broker: { host: string } } } }).opts.config.broker.host = "0.0.0.0";
+    await expect(daemon.start()).rejects.toThrow(/^broker\.host: .*0\.0\.0\.0.*broker\.username and broker\.password, or broker\.allow_anonymous: true/);
+    await daemon.stop();
+    await expect(mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 2_000 })).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("the demo on --host 0.0.0.0 allows anonymous clients explicitly, and its banner says so", async () => {
+    const { startDemo, demoBanner } = await import("../../src/demo.js");
+    const exposed = await startDemo({ host: "0.0.0.0", port: 0, healthPort: 0, dataDir: join(dir, "demo") });
+    try {
+      expect(exposed.config.broker).toMatchObject({ host: "0.0.0.0", allow_anonymous: true });
+      expect(demoBanner(exposed.config, exposed.sources, "mqtt://0.0.0.0:1883")).toMatch(/anonymous clients allowed \(broker\.allow_anonymous\)/);
+    } finally {
+      await exposed.close();
+    }
+    const local = await startDemo({ host: "127.0.0.1", port: 0, healthPort: 0, dataDir: join(dir, "demo") });
+    try {
+      expect(local.config.broker.allow_anonymous).toBe(false);
+      expect(demoBanner(local.config, local.sources, "mqtt://127.0.0.1:1883")).not.toMatch(/anonymous/);
+    } finally {
+      await local.close();
+    }
+  });
+
+  describe.skipIf(withoutTools({ mosquitto: MOSQUITTO, openssl: OPENSSL, mosquitto_passwd: PASSWD }))("TLS to Mosquitto", () => {
     let port = 0;
     let broker: ReturnType<typeof spawn> | undefined;
     beforeAll(async () => {

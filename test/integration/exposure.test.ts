@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -37,6 +37,32 @@ function reachable(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** An address of /proc/net/tcp{,6}: 32-bit words in the kernel's (little-endian) byte order. */
+function procAddress(hex: string): string {
+  const bytes = (hex.match(/.{8}/g) ?? []).flatMap((word) => (word.match(/../g) ?? []).reverse().map((b) => parseInt(b, 16)));
+  if (bytes.length === 4) return bytes.join(".");
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return `::ffff:${bytes.slice(12).join(".")}`;
+  const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16));
+  return groups.join(":").replace(/^(0:)+0$/, "::").replace(/^(0:)+1$/, "::1");
+}
+
+/**
+ * The local addresses the kernel lists as listening on a TCP port (Linux, /proc/net): what the
+ * socket is bound to, seen from outside the process, on any host, however many interfaces it has.
+ */
+function listeningOn(port: number): string[] {
+  const found: string[] = [];
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of readFileSync(file, "utf8").split("\n").slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (!local || state !== "0A") continue; // 0A: LISTEN
+      const [address, hexPort] = local.split(":");
+      if (parseInt(hexPort!, 16) === port) found.push(procAddress(address!));
+    }
+  }
+  return found.sort();
+}
+
 describe("exposure with the defaults", () => {
   let sim: MyBeNextSimulator;
   let daemon: Daemon;
@@ -69,7 +95,24 @@ describe("exposure with the defaults", () => {
     await sim?.close();
   });
 
-  it("the embedded broker and /health answer on 127.0.0.1 only", async () => {
+  it.runIf(process.platform === "linux")("the embedded broker and /health listen on 127.0.0.1 only, not on 0.0.0.0 or ::", () => {
+    expect(listeningOn(brokerPort)).toEqual(["127.0.0.1"]);
+    expect(listeningOn(healthPort)).toEqual(["127.0.0.1"]);
+  });
+
+  it.runIf(process.platform === "linux")("(the check above sees a socket bound to every address)", async () => {
+    for (const host of ["0.0.0.0", "::"]) {
+      const control = createServer((s) => s.destroy());
+      await new Promise<void>((r) => control.listen({ port: 0, host, ipv6Only: true }, () => r()));
+      try {
+        expect(listeningOn((control.address() as { port: number }).port)).toEqual([host]);
+      } finally {
+        await new Promise<void>((r) => control.close(() => r()));
+      }
+    }
+  });
+
+  it("the embedded broker and /health answer on 127.0.0.1 and on none of the machine's other addresses", async () => {
     expect(await reachable("127.0.0.1", brokerPort)).toBe(true);
     expect(await reachable("127.0.0.1", healthPort)).toBe(true);
     for (const address of outsideAddresses) {

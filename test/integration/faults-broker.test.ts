@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_IDS, startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
 import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
 import { MOSQUITTO, Recorder, sleep, startMosquitto, type Mosquitto } from "../helpers/mqtt.js";
+import { withoutTools } from "../helpers/tools.js";
 
 const BASE = "cloud2mqtt/home";
 const meter = `product_${DEMO_IDS.products.p1Meter}`;
@@ -14,7 +15,7 @@ const washer = `product_${DEMO_IDS.products.washingMachine}`;
 const SWITCH = `${BASE}/${washer}/property_${DEMO_IDS.switchProperty}`;
 const CONFIG_PREFIX = "homeassistant/device/cloud2mqtt_home_";
 
-describe.skipIf(!MOSQUITTO)("broker stopped and restarted, Home Assistant restarted (Mosquitto)", () => {
+describe.skipIf(withoutTools({ mosquitto: MOSQUITTO }))("broker stopped and restarted, Home Assistant restarted (Mosquitto)", () => {
   let sim: MyBeNextSimulator;
   let broker: Mosquitto;
   let rec: Recorder;

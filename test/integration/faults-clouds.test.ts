@@ -88,30 +88,46 @@ describe("cloud faults, every vendor × every kind, in one daemon", () => {
     await Promise.all([...clouds.values()].map((c) => c.close()));
   });
 
+  /**
+   * The faults and their end, run once for the whole file by whichever test comes first: each
+   * test awaits it, so any one of them also passes alone (`-t`).
+   */
+  let incidentsRun: Promise<void> | undefined;
+  const runIncidents = (): Promise<void> =>
+    (incidentsRun ??= (async () => {
+      faultsAt = Date.now();
+      await Promise.all(
+        CASES.map(async ([vendor, kind]) => {
+          const id = sourceId(vendor, kind);
+          const incident: Incident = { faultAt: Date.now() };
+          incidents.set(id, incident);
+          await KINDS[kind].apply(clouds.get(id)!);
+          incident.offlineAt = (await rec.waitFor(`cloud2mqtt/${id}/availability`, (p) => p === "offline", 60_000, incident.faultAt)).at;
+        }),
+      );
+      liftedAt = Date.now();
+      await Promise.all(
+        CASES.map(async ([vendor, kind]) => {
+          const id = sourceId(vendor, kind);
+          const incident = incidents.get(id)!;
+          incident.liftAt = Date.now();
+          await KINDS[kind].lift(clouds.get(id)!);
+          incident.onlineAt = (await rec.waitFor(`cloud2mqtt/${id}/availability`, (p) => p === "online", 60_000, incident.liftAt)).at;
+        }),
+      );
+    })());
+
   it("takes each faulty source offline, and online again once its cloud is back", async () => {
-    faultsAt = Date.now();
-    await Promise.all(
-      CASES.map(async ([vendor, kind]) => {
-        const id = sourceId(vendor, kind);
-        const incident: Incident = { faultAt: Date.now() };
-        incidents.set(id, incident);
-        await KINDS[kind].apply(clouds.get(id)!);
-        incident.offlineAt = (await rec.waitFor(`cloud2mqtt/${id}/availability`, (p) => p === "offline", 60_000, incident.faultAt)).at;
-      }),
-    );
-    liftedAt = Date.now();
-    await Promise.all(
-      CASES.map(async ([vendor, kind]) => {
-        const id = sourceId(vendor, kind);
-        const incident = incidents.get(id)!;
-        incident.liftAt = Date.now();
-        await KINDS[kind].lift(clouds.get(id)!);
-        incident.onlineAt = (await rec.waitFor(`cloud2mqtt/${id}/availability`, (p) => p === "online", 60_000, incident.liftAt)).at;
-      }),
-    );
+    await runIncidents();
+    for (const [vendor, kind] of CASES) {
+      const incident = incidents.get(sourceId(vendor, kind));
+      expect(incident?.offlineAt, `${sourceId(vendor, kind)} went offline`).toBeDefined();
+      expect(incident?.onlineAt, `${sourceId(vendor, kind)} came back online`).toBeDefined();
+    }
   }, 150_000);
 
-  it.each(CASES)("%s, %s: offline after the third failed poll, online at the next good one, logged once each way", (vendor, kind) => {
+  it.each(CASES)("%s, %s: offline after the third failed poll, online at the next good one, logged once each way", async (vendor, kind) => {
+    await runIncidents();
     const id = sourceId(vendor, kind);
     const incident = incidents.get(id)!;
     expect(incident.onlineAt, "the source came back online").toBeDefined();
@@ -139,9 +155,10 @@ describe("cloud faults, every vendor × every kind, in one daemon", () => {
     expect(loud.filter((l) => l.msg === "source recovered").map((l) => l.level)).toEqual(["info"]);
     expect(logs.filter((l) => l.msg === "poll failed again").length).toBeGreaterThanOrEqual(OFFLINE_AFTER_FAILURES - 1);
     expect(logs.filter((l) => l.msg === "poll failed again").every((l) => l.level === "debug")).toBe(true);
-  });
+  }, 150_000);
 
-  it("keeps polling the healthy source of every vendor throughout", () => {
+  it("keeps polling the healthy source of every vendor throughout", async () => {
+    await runIncidents();
     for (const vendor of VENDORS) {
       const id = sourceId(vendor, "ok");
       expect(availability(id).map((m) => m.payload), id).toEqual(["online"]);
@@ -157,13 +174,14 @@ describe("cloud faults, every vendor × every kind, in one daemon", () => {
       expect(polls.size, `${id} successful polls during the faults`).toBeGreaterThanOrEqual(3);
       expect(logsOf(id, faultsAt).filter((l) => l.level === "warn" || l.level === "error"), id).toEqual([]);
     }
-  });
+  }, 150_000);
 
   it("never crashes: no unhandled rejection, every source still running", async () => {
+    await runIncidents();
     expect(rejections).toEqual([]);
     const notOnline = (payload: string) => (JSON.parse(payload).sources as Json[]).filter((s) => s.state !== "online").map((s) => ({ id: s.id, state: s.state, last_error: s.last_error }));
     // bridge/info follows the last availability message: wait for it rather than race it.
     await rec.waitFor("cloud2mqtt/bridge/info", (p) => notOnline(p).length === 0, 10_000, liftedAt).catch(() => undefined);
     expect(notOnline(rec.last("cloud2mqtt/bridge/info") ?? '{"sources": []}')).toEqual([]);
-  });
+  }, 150_000);
 });

@@ -6,7 +6,7 @@
  * by the next run.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
@@ -19,6 +19,8 @@ import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { freePort, Recorder, sleep, startAedes } from "../helpers/mqtt.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli.js");
+const HANGING_CLOSE = resolve(import.meta.dirname, "../helpers/hang-bridge-close.mjs");
+const HANGING_STOP = resolve(import.meta.dirname, "../helpers/hang-daemon-stop.mjs");
 
 interface Cli {
   child: ChildProcess;
@@ -27,10 +29,10 @@ interface Cli {
   exited: Promise<number | null>;
 }
 
-function startCli(dir: string, name: string, config: Record<string, unknown>): Cli {
+function startCli(dir: string, name: string, config: Record<string, unknown>, nodeArgs: string[] = []): Cli {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, stringify({ health: { enabled: false }, log_level: "debug", data_dir: join(dir, `data-${name}`), ...config }));
-  const child = spawn(process.execPath, [CLI, "run", "--config", file], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs, CLI, "run", "--config", file], { stdio: ["ignore", "pipe", "pipe"] });
   let logs = "";
   child.stdout!.on("data", (c) => (logs += String(c)));
   child.stderr!.on("data", (c) => (logs += String(c)));
@@ -55,7 +57,8 @@ async function retained(url: string, topic: string): Promise<string | undefined>
   return value;
 }
 
-describe.skipIf(!existsSync(CLI))("SIGTERM to the running CLI", () => {
+// dist/ is built by test/global-setup.ts: a missing build fails these tests, it does not skip them.
+describe("SIGTERM to the running CLI", () => {
   let dir: string;
   let broker: EmbeddedBroker;
   let benext: MyBeNextSimulator;
@@ -133,6 +136,41 @@ describe.skipIf(!existsSync(CLI))("SIGTERM to the running CLI", () => {
       expect(await retained(broker.url, "cloud2mqtt/bridge/state")).toBe("offline");
     } finally {
       benext.resetFaults();
+      await rec.close();
+    }
+  }, 40_000);
+
+  it("exits 1 and says the shutdown was forced when a bridge's close hangs, still publishing offline and within DESIGN.md's 5 s", async () => {
+    const rec = await Recorder.start(broker.url);
+    const cli = startCli(dir, "hang", { mqtt: { url: broker.url, client_id: "c2m_hang", base_topic: "c2m_hang" }, sources: [mybenext({ interval: "1m" })] }, ["--import", HANGING_CLOSE]);
+    running.push(cli);
+    try {
+      await rec.waitFor("c2m_hang/home/availability", (p) => p === "online", 20_000);
+      const since = Date.now();
+      expect(await sigterm(cli)).toBe(1);
+      expect(cli.logs()).toContain("shutdown forced");
+      expect(cli.logs()).toContain("source home");
+      // The phases after the hung bridge still ran: offline is retained for Home Assistant.
+      await rec.waitFor("c2m_hang/bridge/state", (p) => p === "offline", 5_000, since);
+      // Measured by the daemon's own clock (its log times), not the test's: signal to exit decision.
+      const times = (msg: string) => cli.logs().split("\n").filter((l) => l.includes(`"msg":"${msg}`)).map((l) => Date.parse((JSON.parse(l) as { time: string }).time));
+      const [signalled] = times("shutting down");
+      const [forced] = times("shutdown forced");
+      expect(forced! - signalled!).toBeLessThan(5_000);
+    } finally {
+      await rec.close();
+    }
+  }, 40_000);
+
+  it("exits 1 by its last-resort timer, saying the shutdown was forced, when stopping hangs beyond the daemon's own bounds", async () => {
+    const rec = await Recorder.start(broker.url);
+    const cli = startCli(dir, "hangstop", { mqtt: { url: broker.url, client_id: "c2m_hangstop", base_topic: "c2m_hangstop" }, sources: [mybenext({ interval: "1m" })] }, ["--import", HANGING_STOP]);
+    running.push(cli);
+    try {
+      await rec.waitFor("c2m_hangstop/home/availability", (p) => p === "online", 20_000);
+      expect(await sigterm(cli)).toBe(1);
+      expect(cli.logs()).toContain('"msg":"shutdown forced: still not stopped, exiting"');
+    } finally {
       await rec.close();
     }
   }, 40_000);

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_IDS, startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
 import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
 import { MOSQUITTO, Recorder, sleep, startMosquitto, type Mosquitto } from "../helpers/mqtt.js";
+import { withoutTools } from "../helpers/tools.js";
 
 const BASE = "cloud2mqtt/home";
 const meter = `product_${DEMO_IDS.products.p1Meter}`;
 
-describe.skipIf(!MOSQUITTO)("against a real Mosquitto", () => {
+describe.skipIf(withoutTools({ mosquitto: MOSQUITTO }))("against a real Mosquitto", () => {
   let sim: MyBeNextSimulator;
   let broker: Mosquitto;
   let rec: Recorder;

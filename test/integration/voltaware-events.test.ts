@@ -4,7 +4,7 @@
  * started again, across a daemon restart, over TLS with a client certificate, and on Mosquitto.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
@@ -14,6 +14,7 @@ import { startVoltawareSimulator, type ReceivedEvent, type VoltawareSimulator } 
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
 import { MOSQUITTO, Recorder, freePort, sleep, startAedes } from "../helpers/mqtt.js";
+import { OPENSSL, withoutTools } from "../helpers/tools.js";
 
 const BASE = "cloud2mqtt/meter";
 const TOPIC = "partners/acme/{{meter}}/events";
@@ -202,9 +203,8 @@ describe("Voltaware events: full queue, refused login, another source's entity",
   });
 });
 
-const OPENSSL = ["/usr/bin/openssl", "/usr/local/bin/openssl"].find((p) => existsSync(p));
 
-describe.skipIf(!OPENSSL)("Voltaware events over TLS with a client certificate", () => {
+describe.skipIf(withoutTools({ openssl: OPENSSL }))("Voltaware events over TLS with a client certificate", () => {
   it("publishes over mqtts with a client certificate and no password", async () => {
     const dir = mkdtempSync(join(tmpdir(), "c2m-tls-"));
     const ssl = (...args: string[]) => {
@@ -251,7 +251,7 @@ describe.skipIf(!OPENSSL)("Voltaware events over TLS with a client certificate",
   });
 });
 
-describe.skipIf(!MOSQUITTO)("Voltaware events on Mosquitto (an independent broker)", () => {
+describe.skipIf(withoutTools({ mosquitto: MOSQUITTO }))("Voltaware events on Mosquitto (an independent broker)", () => {
   let child: ChildProcess | undefined;
   const startMosquittoWithPersistence = async (port: number, dir: string): Promise<void> => {
     const conf = join(dir, "mosquitto.conf");

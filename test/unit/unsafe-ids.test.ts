@@ -25,7 +25,11 @@ describe("idKey", () => {
   });
 
   it("is stable: the same id gives the same key in every poll and every run", () => {
-    expect(idKey("Zürich 🌡")).toBe(idKey("Zürich 🌡"));
+    // Fixed literals (sha256 of the UTF-8 id, computed once outside this code): a key that
+    // changed between runs or versions would move every entity of that device in Home Assistant.
+    expect(idKey("Zürich 🌡")).toBe("Z_rich_7b510bd7");
+    expect(idKey("a/b")).toBe("a_b_c14cddc0");
+    expect(idKey("12")).toBe("12");
   });
 });
 

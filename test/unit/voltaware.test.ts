@@ -330,6 +330,7 @@ describe("Voltaware config", () => {
 
   it("rejects event templates that do not render valid JSON and bad feeds before anything is sent", () => {
     const events = (payload: string, topic = "partners/{{meter}}", values = "[{ name: power, topic: p1/power }]") => `events:
+  url: mqtts://events.example.com:8883
   topic: "${topic}"
   payload: '${payload}'
   meters:
@@ -346,7 +347,13 @@ describe("Voltaware config", () => {
       "sources[0].events.meters[0].values[2]: takes either an entity (source, device, entity) or a topic, not both",
     ]);
     expect(errors(events('{"p": {{power}}}', "p/{{meter}}", "[{ name: power }]"))).toEqual(["sources[0].events.meters[0].values[0]: needs either source, device and entity, or topic"]);
-    expect(errors('events:\n  topic: "t/{{meter}}"\n  meters: []')).toEqual(["sources[0].events.meters: must have at least 1 entry"]);
+    expect(errors('events:\n  url: mqtts://e.example.com\n  topic: "t/{{meter}}"\n  meters: []')).toEqual(["sources[0].events.meters: must have at least 1 entry"]);
+  });
+
+  it("requires the events url: without one a production meter's events went to Voltaware's test broker", () => {
+    expect(errors('events:\n  topic: "t/{{meter}}"\n  meters: [{ id: "1", values: [{ name: power, topic: p }] }]')).toEqual([
+      "sources[0].events.url: is required: name Voltaware's events broker: the production one they gave you, or their test broker mqtts://test-partner-broker.voltaware.com:8883 (there is no default, so a production meter's events never go to the test broker by mistake)",
+    ]);
   });
 
   it("accepts the commented example of config.example.yaml once it is uncommented", () => {
@@ -364,7 +371,7 @@ describe("Voltaware config", () => {
 
   it("treats the broker password and client secret as secrets, nested or not", () => {
     const { config } = parseConfig(
-      source('events:\n  password: ${BROKER}\n  topic: "t/{{meter}}"\n  meters: [{ id: "1", values: [{ name: power, topic: p }] }]'),
+      source('events:\n  url: mqtts://events.example.com:8883\n  password: ${BROKER}\n  topic: "t/{{meter}}"\n  meters: [{ id: "1", values: [{ name: power, topic: p }] }]'),
       { SECRET: "s3cret-value", BROKER: "broker-pass" },
     );
     expect(secretEntries(config!)).toEqual([
@@ -374,6 +381,6 @@ describe("Voltaware config", () => {
     const printed = JSON.stringify(redactConfig(config!));
     expect(printed).not.toContain("broker-pass");
     expect(printed).not.toContain("s3cret-value");
-    expect(voltawareOptions(config!.sources[0]!).events).toMatchObject({ url: "mqtts://test-partner-broker.voltaware.com:8883", qos: 2, queueSize: 50_000, password: "broker-pass" });
+    expect(voltawareOptions(config!.sources[0]!).events).toMatchObject({ url: "mqtts://events.example.com:8883", qos: 2, queueSize: 50_000, password: "broker-pass" });
   });
 });

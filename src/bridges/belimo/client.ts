@@ -55,7 +55,7 @@ export class BelimoClient {
       login: () => this.login(),
       refresh: (rt) => this.refresh(rt),
       logger: ctx.logger,
-      registerSecret: (s) => ctx.registerSecret(s),
+      registerSecret: (s, kind) => ctx.registerSecret(s, kind),
     });
     this.api = ctx.http({
       baseUrl: opts.baseUrl.replace(/\/+$/, "").replace(/\/api\/v3$/, ""),

@@ -64,7 +64,7 @@ export class ClimkitClient {
       headers: { "content-type": "application/json" },
     });
     ctx.registerSecret(creds.password);
-    this.auth = new TokenAuth({ login: () => this.login(), logger: ctx.logger, registerSecret: (v) => ctx.registerSecret(v), marginMs: RENEW_MARGIN_MS });
+    this.auth = new TokenAuth({ login: () => this.login(), logger: ctx.logger, registerSecret: (v, kind) => ctx.registerSecret(v, kind), marginMs: RENEW_MARGIN_MS });
   }
 
   /** `GET /all_installations`: the ids of every site the API user may read. */

@@ -133,6 +133,10 @@ export class VoltawareBridge implements Bridge {
     throw new Error(`${target.entity.key} is read-only: Voltaware metadata is written from the config`);
   }
 
+  problems(): string[] {
+    return this.publisher?.problems() ?? [];
+  }
+
   async close(): Promise<void> {
     this.feeds?.stop();
     await this.publisher?.close();
@@ -280,7 +284,7 @@ export class VoltawareBridge implements Bridge {
       });
       readings.push(
         { device: key, entity: "connected", value: s.connected },
-        { device: key, entity: "connected", field: "attributes", value: { broker: safeUrl(this.opts.events.url), meters: this.opts.events.meters.map((m) => m.id), last_error: s.lastError } },
+        { device: key, entity: "connected", field: "attributes", value: { broker: safeUrl(this.opts.events.url), meters: this.opts.events.meters.map((m) => m.id), last_error: s.lastError, queue_problem: this.publisher.problems()[0] ?? null } },
         { device: key, entity: "queued", value: s.queued },
         { device: key, entity: "sent", value: s.sent },
         { device: key, entity: "refused", value: s.refused },

@@ -44,7 +44,7 @@ export class VoltawareClient {
       login: () => this.token("auth/token", { grant_type: "client_credentials", client_id: opts.clientId, client_secret: opts.clientSecret }),
       refresh: (refreshToken) => this.token("auth/token/refresh", { grant_type: "refresh_token", client_id: opts.clientId, refresh_token: refreshToken }),
       logger: ctx.logger,
-      registerSecret: (v) => ctx.registerSecret(v),
+      registerSecret: (v, kind) => ctx.registerSecret(v, kind),
     });
     this.api = ctx.http({ baseUrl: opts.baseUrl, auth: this.auth, rateLimit });
   }

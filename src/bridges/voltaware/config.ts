@@ -5,7 +5,7 @@
  */
 import { parseDuration } from "../../config/duration.js";
 import type { SourceCheckProblem } from "../types.js";
-import { APPLIANCES, DEFAULT_EVENTS_URL, DEFAULT_PAYLOAD, DEFAULT_QUEUE_SIZE, HOME_FIELDS, METADATA_VERSION, TEMPLATE_FIELDS } from "./schema.js";
+import { APPLIANCES, DEFAULT_PAYLOAD, DEFAULT_QUEUE_SIZE, HOME_FIELDS, METADATA_VERSION, TEMPLATE_FIELDS } from "./schema.js";
 import { payloadTemplateProblems, topicTemplateProblems } from "./template.js";
 
 export type Json = Record<string, unknown>;
@@ -80,7 +80,7 @@ export function voltawareOptions(source: Json): VoltawareOptions {
   };
   if (events && events.enabled !== false) {
     options.events = {
-      url: String(events.url ?? DEFAULT_EVENTS_URL),
+      url: String(events.url),
       topic: String(events.topic),
       payload: String(events.payload ?? DEFAULT_PAYLOAD),
       qos: events.qos === 1 ? 1 : 2,

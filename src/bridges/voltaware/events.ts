@@ -20,27 +20,46 @@ const MAX_RECONNECT_MS = 30_000;
 /** Pause before an event whose publish failed is sent again. */
 const RETRY_MS = 5_000;
 /** How long `close` waits for the event in flight to be acknowledged. */
-const CLOSE_WAIT_MS = 2_000;
+const CLOSE_WAIT_MS = 3_000;
+/** How often acknowledgements kept in memory (a full disk) are tried on disk again. */
+const DISK_RETRY_MS = 10_000;
 
 export interface EventsStats {
   connected: boolean;
   queued: number;
   sent: number;
-  /** Events refused because the queue was full. */
+  /** Events refused because the queue was full or could not be written. */
   refused: number;
   lastSentAt: string | null;
   lastError: string | null;
 }
 
+/**
+ * Delivery (README, "What reaches Voltaware"): the disk queue is the one source of truth. The
+ * first connection of each process is a clean session, which drops whatever the broker kept of
+ * an earlier process (an event it acknowledged with PUBREC whose PUBREL never came, whose packet
+ * id a new event could reuse and be discarded as a duplicate). The connections after it resume
+ * one persistent session, so an event in flight across a reconnect is completed by mqtt.js with
+ * its packet id: exactly once while the process lives. After a crash the unacknowledged head of
+ * the queue is sent again with a new id: at least once.
+ */
 export class EventsPublisher {
+  /** The session client, once the clean start is done. */
   private client: MqttClient | undefined;
+  /** The short clean-session connection that starts each process (see the class comment). */
+  private cleaner: MqttClient | undefined;
   private inFlight: QueuedEvent | undefined;
   private inFlightDone: (() => void) | undefined;
   private closing = false;
+  /** `close` is waiting for the event in flight: no new one is sent. */
+  private draining = false;
   private reconnectDelay = MIN_RECONNECT_MS;
   private connectedOnce = false;
   private errorLogged = false;
+  private refusalLogged = false;
   private fullWarned = false;
+  private writeErrorLogged = false;
+  private diskRetry: NodeJS.Timeout | undefined;
   readonly stats: Omit<EventsStats, "connected" | "queued">;
 
   constructor(
@@ -61,6 +80,12 @@ export class EventsPublisher {
     return { ...this.stats, connected: this.connected, queued: this.queue.size };
   }
 
+  /** What is wrong beyond the connection (a queue that cannot write its file), for `bridge/info` and `/health`. */
+  problems(): string[] {
+    const problem = this.queue.problem;
+    return problem === undefined ? [] : [problem];
+  }
+
   /** Connects to Voltaware's broker; TLS files are read here, so a missing one fails at start. */
   start(): void {
     const url = this.cfg.url;
@@ -68,10 +93,10 @@ export class EventsPublisher {
     const options: IClientOptions = {
       clientId: this.clientId,
       protocolVersion: 4,
-      // A session that survives our reconnects lets the broker finish QoS 2 exchanges exactly once.
-      clean: false,
       keepalive: 60,
       reconnectPeriod: MIN_RECONNECT_MS,
+      // A refused login (a broker restarting says "server unavailable") is retried like a lost connection.
+      reconnectOnConnackError: true,
       connectTimeout: 15_000,
       username: this.cfg.username,
       password: this.cfg.password,
@@ -92,22 +117,48 @@ export class EventsPublisher {
       options.key = read("key");
       options.rejectUnauthorized = tls.reject_unauthorized ?? true;
     }
-    const client = mqtt.connect(url, options);
+    const cleaner = mqtt.connect(url, { ...options, clean: true });
+    this.cleaner = cleaner;
+    this.watch(cleaner);
+    cleaner.once("connect", () => {
+      this.log.debug("events: clean start done; the persistent session begins");
+      // No longer the one watched: its closing is not a lost connection.
+      this.cleaner = undefined;
+      cleaner.end(false, {}, () => {
+        if (!this.closing) this.openSession(options);
+      });
+    });
+  }
+
+  /** The persistent session: reconnects resume it, so mqtt.js completes an event in flight with its packet id. */
+  private openSession(options: IClientOptions): void {
+    const url = this.cfg.url;
+    const client = mqtt.connect(url, { ...options, clean: false, reconnectPeriod: MIN_RECONNECT_MS });
     this.client = client;
+    this.watch(client);
     client.on("connect", () => {
-      this.reconnectDelay = MIN_RECONNECT_MS;
-      client.options.reconnectPeriod = MIN_RECONNECT_MS;
-      this.errorLogged = false;
-      this.stats.lastError = null;
       this.log.info({ broker: safeUrl(url), waiting: this.queue.size }, this.connectedOnce ? "events: reconnected to Voltaware's broker" : "events: connected to Voltaware's broker");
       this.connectedOnce = true;
       this.pump();
     });
+  }
+
+  /** Backoff, one log line per incident, and the refusal's reason. */
+  private watch(client: MqttClient): void {
+    const url = this.cfg.url;
+    client.on("connect", () => {
+      if (this.errorLogged || this.refusalLogged) this.log.info({ broker: safeUrl(url) }, "events: Voltaware's broker accepts the connection again");
+      this.reconnectDelay = MIN_RECONNECT_MS;
+      client.options.reconnectPeriod = MIN_RECONNECT_MS;
+      this.errorLogged = false;
+      this.refusalLogged = false;
+      this.stats.lastError = null;
+    });
     // Before mqtt.js's own close handler, which schedules the next attempt with the period set here.
     client.prependListener("close", () => {
-      if (this.closing) return;
+      if (this.closing || client !== (this.client ?? this.cleaner)) return;
       client.options.reconnectPeriod = this.reconnectDelay;
-      if (!this.errorLogged) {
+      if (!this.errorLogged && !this.refusalLogged) {
         this.log.warn({ broker: safeUrl(url), retryInMs: this.reconnectDelay, waiting: this.queue.size }, "events: no connection to Voltaware's broker; events wait on disk");
         this.errorLogged = true;
       }
@@ -115,17 +166,35 @@ export class EventsPublisher {
     });
     client.on("error", (err: Error & { code?: number | string }) => {
       this.stats.lastError = err.message;
-      const refused = err.code === 4 || err.code === 5;
-      if (refused) this.log.error({ broker: safeUrl(url), err: err.message }, "events: Voltaware's broker refused the login (check events.username / password or the client certificate)");
-      else this.log.debug({ err: err.message }, "events: MQTT error");
+      const refused = typeof err.code === "number" && err.code >= 1 && err.code <= 5;
+      if (refused && !this.refusalLogged) {
+        this.refusalLogged = true;
+        const what = err.code === 4 || err.code === 5 ? "the login (check events.username / password or the client certificate)" : "the connection";
+        this.log.error({ broker: safeUrl(url), code: err.code, reason: err.message }, `events: Voltaware's broker refused ${what}; trying again with backoff up to ${MAX_RECONNECT_MS / 1000} s`);
+      } else if (!refused) {
+        this.log.debug({ err: err.message }, "events: MQTT error");
+      }
     });
   }
 
-  /** Renders an event and queues it (on disk before this returns); false when the queue is full. */
+  /** Renders an event and queues it (on disk before this returns); false when the queue is full or cannot be written. */
   accept(meter: string, values: Readonly<Record<string, number | null>>, at: number): boolean {
     const topic = renderTopic(this.cfg.topic, meter);
     const payload = renderPayload(this.cfg.payload, eventFields(meter, at, values));
-    const event = this.queue.push(topic, payload, at);
+    let event: QueuedEvent | undefined;
+    try {
+      event = this.queue.push(topic, payload, at);
+    } catch (error) {
+      this.stats.refused++;
+      this.stats.lastError = error instanceof Error ? error.message : String(error);
+      if (!this.writeErrorLogged) {
+        this.writeErrorLogged = true;
+        this.log.error({ meter, err: this.stats.lastError }, "events: an event cannot be written to the queue and is refused; the events already queued are kept");
+      }
+      this.watchDisk();
+      return false;
+    }
+    this.writeErrorLogged = false;
     if (!event) {
       this.stats.refused++;
       if (!this.fullWarned) {
@@ -142,10 +211,22 @@ export class EventsPublisher {
     return true;
   }
 
+  /** While the queue cannot write, what it keeps in memory is tried on disk again now and then. */
+  private watchDisk(): void {
+    if (this.diskRetry || this.closing || this.queue.problem === undefined) return;
+    this.diskRetry = setInterval(() => {
+      if (this.queue.retry() && this.queue.problem === undefined) {
+        clearInterval(this.diskRetry);
+        this.diskRetry = undefined;
+      }
+    }, DISK_RETRY_MS);
+    this.diskRetry.unref();
+  }
+
   /** Sends the oldest waiting event unless one is in flight; the next follows its acknowledgement. */
   private pump(): void {
     const client = this.client;
-    if (this.closing || this.inFlight || !client?.connected) return;
+    if (this.closing || this.draining || this.inFlight || !client?.connected) return;
     const event = this.queue.peek();
     if (!event) return;
     this.inFlight = event;
@@ -163,7 +244,9 @@ export class EventsPublisher {
           retry.unref();
         }
       } else {
+        // Never throws for the disk: a full one keeps the acknowledgement in memory (queue.problem).
         this.queue.ack(event.seq);
+        this.watchDisk();
         this.stats.sent++;
         this.stats.lastSentAt = new Date().toISOString();
         if (this.fullWarned && this.queue.size < this.queue.capacity * 0.9) {
@@ -178,8 +261,13 @@ export class EventsPublisher {
     });
   }
 
-  /** Waits a little for the event in flight, then disconnects; what is not acknowledged stays queued. */
+  /**
+   * Sends nothing new, waits up to 3 s for the event in flight to be acknowledged, then
+   * disconnects; whatever is not acknowledged stays in the queue on disk for the next start.
+   */
   async close(): Promise<void> {
+    if (this.closing) return;
+    this.draining = true;
     if (this.inFlight && this.client?.connected) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, CLOSE_WAIT_MS);
@@ -190,8 +278,9 @@ export class EventsPublisher {
       });
     }
     this.closing = true;
-    const client = this.client;
-    if (client) await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    clearInterval(this.diskRetry);
+    this.diskRetry = undefined;
+    await Promise.all([this.cleaner, this.client].map((c) => (c ? new Promise<void>((resolve) => c.end(true, {}, () => resolve())) : undefined)));
     this.queue.close();
   }
 }

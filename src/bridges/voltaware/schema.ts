@@ -46,7 +46,8 @@ export const APPLIANCES: Readonly<Record<string, Readonly<Record<string, FieldKi
 /** Placeholders every template knows; a meter's value names come on top. */
 export const TEMPLATE_FIELDS = ["meter", "timestamp", "timestamp_ms", "timestamp_s", "values"] as const;
 
-export const DEFAULT_EVENTS_URL = "mqtts://test-partner-broker.voltaware.com:8883";
+/** Named in messages only: a default would send a production meter's events there unnoticed. */
+export const TEST_EVENTS_URL = "mqtts://test-partner-broker.voltaware.com:8883";
 export const DEFAULT_PAYLOAD = '{"meter_id": {{meter}}, "timestamp": {{timestamp}}, "values": {{values}}}';
 export const DEFAULT_QUEUE_SIZE = 50_000;
 
@@ -180,7 +181,7 @@ const valueSchema: JsonSchema = {
 const eventsSchema: JsonSchema = {
   type: "object",
   additionalProperties: false,
-  required: ["topic", "meters"],
+  required: ["url", "topic", "meters"],
   description: "Smart-meter events published to Voltaware's MQTT broker (MQTT 3.1.1, QoS 2, TLS)",
   properties: {
     enabled: { type: "boolean", default: true, description: "Publish events" },
@@ -188,8 +189,8 @@ const eventsSchema: JsonSchema = {
       type: "string",
       pattern: "^(mqtt|mqtts|ws|wss)://[^/?#\\s]+",
       patternErrorMessage: "must be a URL starting with mqtt://, mqtts://, ws:// or wss://",
-      default: DEFAULT_EVENTS_URL,
-      description: "Voltaware's broker; their test broker is the default; they require TLS (mqtts://)",
+      description: `Voltaware's broker, the one they gave you for this meter (their test broker is ${TEST_EVENTS_URL}); they require TLS (mqtts://)`,
+      requiredMessage: `name Voltaware's events broker: the production one they gave you, or their test broker ${TEST_EVENTS_URL} (there is no default, so a production meter's events never go to the test broker by mistake)`,
     },
     username: text("Broker user given by Voltaware"),
     password: { type: "string", description: "Broker password; use ${ENV_VAR}" },

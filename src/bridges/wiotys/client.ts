@@ -60,7 +60,7 @@ export class WiotysClient {
       login: () => this.token({ grant_type: "password", username: opts.username, password: opts.password }),
       refresh: (refreshToken) => this.token({ grant_type: "refresh_token", refresh_token: refreshToken }),
       logger: ctx.logger,
-      registerSecret: (s) => ctx.registerSecret(s),
+      registerSecret: (s, kind) => ctx.registerSecret(s, kind),
     });
     this.api = ctx.http({ baseUrl: opts.baseUrl, auth: this.auth, rateLimit: { perSecond: opts.requestsPerSecond, concurrency: 4 } });
     this.format = opts.lastValuesFormat ?? opts.initialFormat ?? "device_uuids";

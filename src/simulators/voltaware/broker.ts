@@ -44,6 +44,13 @@ export interface EventsBroker {
   discarded: DiscardedMessage[];
   /** Client ids that connected, in order. */
   connections: string[];
+  /** Return codes of the CONNACKs that refused a connection, in order. */
+  refusals: number[];
+  /**
+   * Refuses the next `count` connections with this CONNACK return code (3: server unavailable,
+   * as a broker that is restarting says; 5: not authorized), then accepts again.
+   */
+  refuseNext(count: number, returnCode?: 3 | 4 | 5): void;
   stop(): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
@@ -56,6 +63,8 @@ export async function startEventsBroker(options: EventsBrokerOptions, onEvent: (
   const events: ReceivedEvent[] = [];
   const discarded: DiscardedMessage[] = [];
   const connections: string[] = [];
+  const refusals: number[] = [];
+  let refuse = { count: 0, returnCode: 3 as 3 | 4 | 5 };
   let port = options.port ?? 0;
   let server: Server | undefined;
   let broker: Aedes | undefined;
@@ -65,6 +74,11 @@ export async function startEventsBroker(options: EventsBrokerOptions, onEvent: (
     if (server) return;
     const aedes = await Aedes.createBroker({
       authenticate: (client, username, password, done) => {
+        if (refuse.count > 0) {
+          refuse.count--;
+          refusals.push(refuse.returnCode);
+          return done(Object.assign(new Error("refused by the test"), { returnCode: refuse.returnCode }), false);
+        }
         if (options.username === undefined) return done(null, true);
         const ok = username === options.username && password !== undefined && same(password, options.password ?? "");
         if (ok) return done(null, true);
@@ -142,6 +156,8 @@ export async function startEventsBroker(options: EventsBrokerOptions, onEvent: (
     events,
     discarded,
     connections,
+    refusals,
+    refuseNext: (count: number, returnCode: 3 | 4 | 5 = 3) => void (refuse = { count, returnCode }),
     start,
     stop,
     close: stop,
