@@ -4,7 +4,7 @@
  */
 import type { RunFigures, FaultKind, MemorySample } from "./run.js";
 import { VENDORS } from "./clouds.js";
-import { robustSlope, slope } from "./stats.js";
+import { robustSlope, slope, slopeStandardError } from "./stats.js";
 
 export interface Check {
   name: string;
@@ -28,7 +28,9 @@ function longestRun(f: RunFigures): MemorySample[] {
 
 /** The longest process's samples with its warm-up days dropped: the memory slope's base. */
 export function memoryWindow(f: RunFigures): MemorySample[] {
-  return longestRun(f).slice(f.params.warmupDays);
+  const run = longestRun(f);
+  const from = (run[0]?.day ?? 0) + f.params.warmupDays;
+  return run.filter((s) => s.day >= from);
 }
 
 function median(values: number[]): number {
@@ -72,6 +74,9 @@ export function judge(f: RunFigures): Check[] {
   const settled = f.commands.filter((c) => !c.interrupted);
   const unanswered = settled.filter((c) => c.result === undefined);
   add("commands: every one got a result", f.commands.length > 0 && unanswered.length === 0, `${f.commands.length} sent, ${settled.length - unanswered.length} of ${settled.length} not cut off by a fault answered (${f.commands.filter((c) => c.result?.ok).length} ok, ${f.commands.filter((c) => c.result && !c.result.ok).length} refused); ${f.commands.length - settled.length} cut off by a kill, broker restart or exit (not required to answer), ${f.commands.filter((c) => c.interrupted && c.result).length} of them answered`);
+  for (const c of unanswered.slice(0, 5)) {
+    checks.push({ name: "  unanswered command", ok: false, figure: `value ${c.value} sent ${new Date(c.sentAt).toISOString()}, ${c.afterReconnectMs ?? "?"} ms after the daemon's connection last came up` });
+  }
   const appliedTimes = new Map<number, number>();
   let stray = 0;
   for (const w of f.applied) {
@@ -97,13 +102,20 @@ export function judge(f: RunFigures): Check[] {
   const rss = win.map((s) => ({ x: s.day, y: s.rssMB }));
   const heapSlope = robustSlope(heap);
   const rssSlope = robustSlope(rss);
-  const enough = win.length >= 3;
+  const enough = win.length >= 8;
   add(
     "memory: heap after GC slope < 0.5 MB/day",
     enough && heapSlope < MAX_SLOPE_MB_PER_DAY,
-    `${heapSlope.toFixed(3)} MB/day (Theil–Sen; least squares ${slope(heap).toFixed(3)}) over ${win.length} days (daemon run #${win[0]?.incarnation ?? "?"}, after ${p.warmupDays} days of warm-up)${enough ? "" : ": too few samples"}`,
+    `${heapSlope.toFixed(3)} MB/day (Theil–Sen; least squares ${slope(heap).toFixed(3)}) over ${win.length} samples, 4 a day (daemon run #${win[0]?.incarnation ?? "?"}, after ${p.warmupDays} days of warm-up)${enough ? "" : ": too few samples"}`,
   );
-  add("memory: RSS slope < 0.5 MB/day", enough && rssSlope < MAX_SLOPE_MB_PER_DAY, `${rssSlope.toFixed(3)} MB/day (Theil–Sen; least squares ${slope(rss).toFixed(3)}) over the same days`);
+  // RSS moves by megabytes from one sample to the next (allocator arenas, code space): it fails
+  // when its slope is above the limit beyond doubt (two standard errors), not by chance.
+  const rssSe = slopeStandardError(rss);
+  add(
+    "memory: RSS slope < 0.5 MB/day",
+    enough && rssSlope - 2 * rssSe < MAX_SLOPE_MB_PER_DAY,
+    `${rssSlope.toFixed(3)} MB/day (Theil–Sen; least squares ${slope(rss).toFixed(3)} ± ${rssSe.toFixed(3)} standard error) over the same samples`,
+  );
   // Flat: late in the longest daemon process, a line costs what it cost in that process's first
   // day (twice that at most, +1 µs of timer noise), however many tokens came in between.
   const whole = longestRun(f);
@@ -190,7 +202,7 @@ export function markdown(f: RunFigures, checks: Check[]): string {
   const win = new Set(memoryWindow(f));
   w("| day | polls | daemon run | heap after GC (MB) | RSS (MB) | scrub of one line (µs) | tokens so far | in slope |");
   w("| --- | --- | --- | --- | --- | --- | --- | --- |");
-  for (const s of f.memory) w(`| ${s.day} | ${s.polls} | #${s.incarnation} | ${s.heapAfterGcMB.toFixed(2)} | ${s.rssMB.toFixed(1)} | ${s.scrubLineUs.toFixed(1)} | ${s.tokens} | ${win.has(s) ? "yes" : ""} |`);
+  for (const s of f.memory.filter((m) => Number.isInteger(m.day))) w(`| ${s.day} | ${s.polls} | #${s.incarnation} | ${s.heapAfterGcMB.toFixed(2)} | ${s.rssMB.toFixed(1)} | ${s.scrubLineUs.toFixed(1)} | ${s.tokens} | ${win.has(s) ? "yes" : ""} |`);
   w();
   w("## Events and commands");
   w();

@@ -13,6 +13,19 @@ export function slope(points: ReadonlyArray<{ x: number; y: number }>): number {
   return den === 0 ? 0 : num / den;
 }
 
+/** The standard error of the least-squares slope: how far chance alone moves it. */
+export function slopeStandardError(points: ReadonlyArray<{ x: number; y: number }>): number {
+  const n = points.length;
+  if (n < 3) return Infinity;
+  const b = slope(points);
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  const a = my - b * mx;
+  const residual = points.reduce((s, p) => s + (p.y - a - b * p.x) ** 2, 0);
+  const sxx = points.reduce((s, p) => s + (p.x - mx) ** 2, 0);
+  return sxx === 0 ? Infinity : Math.sqrt(residual / (n - 2) / sxx);
+}
+
 /**
  * Theil–Sen slope: the median of the slopes between every two points. One odd sample (the RSS
  * right after a large allocation, a late collection) does not tilt it as it tilts least squares.
