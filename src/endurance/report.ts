@@ -125,7 +125,7 @@ export function judge(f: RunFigures): Check[] {
   add(
     "log line cost flat (scrub of one line)",
     whole.length >= 3 && !!fresh && lateCost <= MAX_SCRUB_RATIO * fresh.scrubLineUs + 1,
-    fresh && lastSample ? `${fresh.scrubLineUs.toFixed(1)} µs on day ${fresh.day} (daemon run #${fresh.incarnation}, ${fresh.tokens} tokens issued so far) → ${lateCost.toFixed(1)} µs (median of the last 3 days, to day ${lastSample.day}, ${lastSample.tokens} tokens)` : "no samples",
+    fresh && lastSample ? `${fresh.scrubLineUs.toFixed(1)} µs on day ${fresh.day} (daemon run #${fresh.incarnation}, ${fresh.tokens} tokens issued so far) → ${lateCost.toFixed(1)} µs (median of the last 3 samples, to day ${lastSample.day}, ${lastSample.tokens} tokens)` : "no samples",
   );
 
   // Recovery.

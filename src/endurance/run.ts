@@ -256,11 +256,23 @@ export async function runEndurance(params: Params, log: (line: string) => void):
       ledger.readQueue();
     });
 
+    // A command published while the daemon is connected but has not subscribed again yet (clean
+    // session) reaches no one: the moments after a connection comes back are marked here.
+    let lastReconnectAt = 0;
+    let wasConnected = false;
+    loop(200, () => {
+      const now = connected();
+      if (now && !wasConnected) lastReconnectAt = Date.now();
+      wasConnected = now;
+    });
+
     // Commands: one at a time to the dimmer of the command source, each value unlike the last.
     const commands: CommandRecord[] = [];
     let lastValue = 0;
     loop(300, async () => {
-      if (!client.connected || !connected() || lastPoll(COMMAND_SOURCE) === 0) return;
+      // Not in the first second after the daemon's connection came up: with a clean session it
+      // subscribes again only then, and a command before that reaches no one (MQTT, not a defect).
+      if (!client.connected || !connected() || lastPoll(COMMAND_SOURCE) === 0 || Date.now() - lastReconnectAt < 1_000) return;
       let value = 1 + Math.floor(random() * 99);
       if (value === lastValue) value = (value % 99) + 1;
       lastValue = value;
@@ -300,16 +312,6 @@ export async function runEndurance(params: Params, log: (line: string) => void):
       });
       if (h.debug.gc_exposed === false) notes.push("the daemon ran without --expose-gc: heap figures are not after a collection");
       nextQuarter = Math.floor((polls() * perDay) / dayPolls) + 1;
-    });
-
-    // A command published while the daemon is connected but has not subscribed again yet (clean
-    // session) reaches no one: the moments after a connection comes back are marked here.
-    let lastReconnectAt = 0;
-    let wasConnected = false;
-    loop(200, () => {
-      const now = connected();
-      if (now && !wasConnected) lastReconnectAt = Date.now();
-      wasConnected = now;
     });
 
     startDaemon();
