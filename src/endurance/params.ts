@@ -25,7 +25,7 @@ export interface Params {
 }
 
 const FULL = { polls: 100_000, tokens: 10_000, brokerRestarts: 100, eventsBrokerRestarts: 10, refusingRestarts: 20, diskFull: 20, kills: 20, cloudFaults: 100, days: 30, warmupDays: 2, perVendor: 8, tokenLifetimeS: 3, maxMinutes: 120, killsUntil: 0.45 };
-const SHORT = { polls: 2_400, tokens: 300, brokerRestarts: 6, eventsBrokerRestarts: 1, refusingRestarts: 2, diskFull: 2, kills: 2, cloudFaults: 5, days: 12, warmupDays: 3, perVendor: 4, tokenLifetimeS: 3, maxMinutes: 6, killsUntil: 0.25 };
+const SHORT = { polls: 3_000, tokens: 300, brokerRestarts: 6, eventsBrokerRestarts: 1, refusingRestarts: 2, diskFull: 2, kills: 2, cloudFaults: 5, days: 15, warmupDays: 3, perVendor: 4, tokenLifetimeS: 3, maxMinutes: 6, killsUntil: 0.2 };
 
 const ENV: Record<keyof typeof FULL, string> = {
   polls: "ENDURANCE_POLLS",

@@ -12,6 +12,7 @@ export interface Check {
   figure: string;
 }
 
+const MIN_WARMUP_MS = 60_000;
 /** A simulated day's allowance for growth, after warm-up (issue 11). */
 const MAX_SLOPE_MB_PER_DAY = 0.5;
 /** Late in a daemon process, a line may cost at most this many times its cost on the process's first day. */
@@ -26,11 +27,16 @@ function longestRun(f: RunFigures): MemorySample[] {
   return [...byRun.values()].sort((a, b) => b.length - a.length)[0] ?? [];
 }
 
-/** The longest process's samples with its warm-up days dropped: the memory slope's base. */
+/**
+ * The longest process's samples without its warm-up: the first days, and at least the first
+ * minute of the process (V8 grows its young generation and code space as the load arrives, so
+ * RSS climbs for a while after a start; a short run's days last seconds).
+ */
 export function memoryWindow(f: RunFigures): MemorySample[] {
   const run = longestRun(f);
   const from = (run[0]?.day ?? 0) + f.params.warmupDays;
-  return run.filter((s) => s.day >= from);
+  const startedAt = f.daemonStarts[(run[0]?.incarnation ?? 1) - 1] ?? 0;
+  return run.filter((s) => s.day >= from && s.at - startedAt >= MIN_WARMUP_MS);
 }
 
 function median(values: number[]): number {
@@ -106,7 +112,7 @@ export function judge(f: RunFigures): Check[] {
   add(
     "memory: heap after GC slope < 0.5 MB/day",
     enough && heapSlope < MAX_SLOPE_MB_PER_DAY,
-    `${heapSlope.toFixed(3)} MB/day (Theil–Sen; least squares ${slope(heap).toFixed(3)}) over ${win.length} samples, 4 a day (daemon run #${win[0]?.incarnation ?? "?"}, after ${p.warmupDays} days of warm-up)${enough ? "" : ": too few samples"}`,
+    `${heapSlope.toFixed(3)} MB/day (Theil–Sen; least squares ${slope(heap).toFixed(3)}) over ${win.length} samples, 4 a day (daemon run #${win[0]?.incarnation ?? "?"}, after ${p.warmupDays} days and at least ${MIN_WARMUP_MS / 1000} s of warm-up)${enough ? "" : ": too few samples"}`,
   );
   // RSS moves by megabytes from one sample to the next (allocator arenas, code space): it fails
   // when its slope is above the limit beyond doubt (two standard errors), not by chance.
