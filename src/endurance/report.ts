@@ -213,7 +213,7 @@ export function markdown(f: RunFigures, checks: Check[]): string {
   w("## Events and commands");
   w();
   const e = f.events;
-  w(`- Voltaware events: ${e.published} local meter values published by the harness (meter 9001) plus meter 2001 from myBeNext readings; ${e.accepted} accepted into the on-disk queue (read from the queue file as the run went), ${e.delivered} distinct events received by the events broker, ${e.lost.length} lost, ${e.duplicates.length} duplicates (the README's guarantee: at-least-once across a kill -9, so the event in flight may come again after a restart).`);
+  w(`- Voltaware events: ${e.published} local meter values published by the harness (meter 9001) plus meter 2001 from myBeNext readings; ${e.accepted} accepted into the on-disk queue (read from the queue file as the run went), ${e.delivered} distinct events received by the events broker, ${e.lost.length} lost, ${e.duplicates.length} duplicates. The README's guarantee: exactly once while the daemon process lives and the broker keeps its session; at least once across a restart of the daemon (kill -9) or of a broker that forgets sessions (the simulator's keeps them in memory), and then at most the one event in flight: so the check allows one duplicate per such restart, arriving within ${DUPLICATE_WINDOW_MS / 1000} s of it.`);
   const ok = f.commands.filter((c) => c.result?.ok).length;
   const answered = f.commands.filter((c) => c.resultAt !== undefined);
   const lat = answered.map((c) => (c.resultAt as number) - c.sentAt).sort((a, b) => a - b);
