@@ -22,6 +22,8 @@ export interface Params {
   /** Kills happen before this fraction of the polls, so a long last run is left for the memory slope. */
   killsUntil: number;
   out: string;
+  /** In CI (CI set) a refused tmpfs mount fails the run instead of skipping the disk-full episodes. */
+  requireTmpfs: boolean;
 }
 
 const FULL = { polls: 100_000, tokens: 10_000, brokerRestarts: 100, eventsBrokerRestarts: 10, refusingRestarts: 20, diskFull: 20, kills: 20, cloudFaults: 100, days: 30, warmupDays: 2, perVendor: 8, tokenLifetimeS: 3, maxMinutes: 120, killsUntil: 0.45 };
@@ -49,7 +51,8 @@ export const USAGE = `npm run endurance [-- --short] [-- --out <file>] [-- --see
   Counts (defaults: the full run): ${Object.entries(ENV)
     .map(([k, v]) => `${v} (${FULL[k as keyof typeof FULL]}, short ${SHORT[k as keyof typeof SHORT]})`)
     .join(", ")}, ENDURANCE_SEED.
-  The full run writes docs/ENDURANCE.md; the short one prints its report and writes it to --out if given.`;
+  The full run writes docs/ENDURANCE.md; the short one prints its report and writes it to --out if given.
+  Disk-full episodes need a tmpfs (root); without one they are skipped and said so, unless CI or ENDURANCE_REQUIRE_TMPFS=1.`;
 
 export function readParams(argv: string[], env: NodeJS.ProcessEnv): Params {
   const short = argv.includes("--short") || env.ENDURANCE_SHORT === "1";
@@ -70,5 +73,6 @@ export function readParams(argv: string[], env: NodeJS.ProcessEnv): Params {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const seed = Number(at("--seed") ?? env.ENDURANCE_SEED ?? 11);
-  return { short, seed, ...values, out: at("--out") ?? (short ? "" : "docs/ENDURANCE.md") };
+  const requireTmpfs = (env.CI !== undefined && env.CI !== "" && env.CI !== "0" && env.CI !== "false") || env.ENDURANCE_REQUIRE_TMPFS === "1";
+  return { short, seed, ...values, out: at("--out") ?? (short ? "" : "docs/ENDURANCE.md"), requireTmpfs };
 }
