@@ -169,8 +169,9 @@ export async function runEndurance(params: Params, log: (line: string) => void):
     let latestAt = 0;
     const polls = (): number => pollsBefore + lastSeenChanges;
     const daemonStarts: number[] = [];
-    /** Bumped at every event that can cut a command off: a kill, a broker stop, a daemon exit. */
-    let disruption = 0;
+    /** When each event that can cut a command off happened: a kill, a broker stop, a daemon exit. */
+    const disruptions: number[] = [];
+    const disrupt = (): void => void disruptions.push(Date.now());
     const repairs: RunFigures["repairs"] = [];
 
     const startDaemon = (): void => {
@@ -181,7 +182,7 @@ export async function runEndurance(params: Params, log: (line: string) => void):
       daemon.start();
     };
     daemon.onUnexpectedExit = () => {
-      disruption++;
+      disrupt();
       const exit = daemon.unexpectedExits.at(-1);
       log(`daemon exited on its own (code ${exit?.code}, signal ${exit?.signal}); starting it again`);
       setTimeout(startDaemon, 1_000);
@@ -277,7 +278,6 @@ export async function runEndurance(params: Params, log: (line: string) => void):
       if (value === lastValue) value = (value % 99) + 1;
       lastValue = value;
       const record: CommandRecord = { value, sentAt: Date.now(), result: undefined, resultAt: undefined, interrupted: false };
-      const before = disruption;
       const answered = new Promise<CommandRecord["result"]>((resolveResult) => (pendingResult = resolveResult));
       commands.push(record);
       client.publish(COMMAND_TOPIC, String(value), { qos: 1 });
@@ -285,7 +285,10 @@ export async function runEndurance(params: Params, log: (line: string) => void):
       pendingResult = undefined;
       record.result = result;
       record.resultAt = result ? Date.now() : undefined;
-      record.interrupted = disruption !== before;
+      // Cut off: a fault began from just before the command (the harness's view of the connection
+      // is up to a second old) until its answer or the end of the wait.
+      const until = record.resultAt ?? Date.now();
+      record.interrupted = disruptions.some((t) => t >= record.sentAt - 1_000 && t <= until);
       record.afterReconnectMs = record.sentAt - lastReconnectAt;
     });
 
@@ -351,7 +354,7 @@ export async function runEndurance(params: Params, log: (line: string) => void):
     const repair = async (why: string): Promise<void> => {
       log(`repair: ${why}; restarting the daemon`);
       repairs.push({ at: Date.now(), why });
-      disruption++;
+      disrupt();
       broker.usePasswords(true);
       await broker.start();
       broker.reload();
@@ -363,7 +366,7 @@ export async function runEndurance(params: Params, log: (line: string) => void):
 
     const brokerFault = async (refusing: boolean): Promise<FaultRecord> => {
       const startedAt = Date.now();
-      disruption++;
+      disrupt();
       await broker.stop();
       let detail: string;
       if (refusing) {
@@ -437,7 +440,7 @@ export async function runEndurance(params: Params, log: (line: string) => void):
       // A random moment: within the next two seconds, wherever the daemon is.
       await sleep(random() * 2_000);
       const startedAt = Date.now();
-      disruption++;
+      disrupt();
       await daemon.kill9();
       startDaemon();
       const endedAt = Date.now();
