@@ -11,7 +11,7 @@ import { startClimkitSimulator, type ClimkitSimulator } from "../../src/simulato
 import { startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
 import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
 import { startWiotysSimulator, type WiotysSimulator } from "../../src/simulators/wiotys/index.js";
-import { belimoSource, climkitSource, myBeNextSource, tinyClimkitSites, voltawareSource, wiotysSource } from "../helpers/cloud-faults.js";
+import { belimoSource, climkitSource, myBeNextSource, tinyClimkitSites, voltawareSource, wiotysSource } from "../helpers/vendors.js";
 import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
 
