@@ -54,6 +54,32 @@ export interface RunningVendor {
   restart(): Promise<RunningVendor>;
 }
 
+/** Another test file covers this vendor here, or the test does not apply to it (the reason). */
+export interface Skip {
+  covered: string;
+}
+
+/** unsafe-ids.test.ts: a world whose devices carry ids unsafe in topics and URLs. */
+export interface UnsafeIdsSpec<S, O> {
+  /** A world with devices called `hostile` and `unusable` (ids no URL path can carry). */
+  options(hostile: string[], unusable: string[]): O;
+  extra: Extra;
+  /** What the bridge puts before a device's key (`meter_`, `sensor_`). */
+  keyPrefix: string;
+  /** The API requests (token endpoints left out): none may reach another path. */
+  apiRequests(sim: S): LoggedRequest[];
+  /** The path segment a device id follows. */
+  marker: string;
+  /** Each hostile device is read by a request of its own (not so where a list holds them). */
+  everyIdRequested: boolean;
+  /** Plain path segments that follow `marker` besides device ids. */
+  otherSegments?: string[];
+  /** The containers that hold the devices (Climkit's sites): their ids and the segments they follow. */
+  containers?: { markers: string[]; ids: string[] };
+  /** A command to the device `../admin`: its entity, a valid payload, and the one request it must cause. */
+  write?: { entity: string; payload: string; value: unknown; path(id: string): string; requests(sim: S): LoggedRequest[] };
+}
+
 /** One vendor: typed against its own simulator, seen by the tests through `VendorEntry`. */
 interface VendorSpec<S extends Simulator, O> {
   type: string;
@@ -65,7 +91,8 @@ interface VendorSpec<S extends Simulator, O> {
   source(sim: S, id: string, extra?: Extra): Record<string, unknown>;
   writes(sim: S): LoggedRequest[];
   /** command-fuzz-vendors.test.ts: the world and source settings; `covered` names the file that fuzzes this vendor instead. */
-  fuzz: { options: O; extra: Extra; writable: boolean } | { covered: string };
+  fuzz: { options: O; extra: Extra; writable: boolean } | Skip;
+  unsafeIds: UnsafeIdsSpec<S, O> | Skip;
 }
 
 export interface VendorEntry {
@@ -74,7 +101,15 @@ export interface VendorEntry {
   start(options?: unknown): Promise<RunningVendor>;
   /** The source of the config that reads `sim`, which must be this vendor's simulator. */
   source(sim: unknown, id: string, extra?: Extra): Record<string, unknown>;
-  fuzz: { start(): Promise<RunningVendor>; extra: Extra; writable: boolean } | { covered: string };
+  fuzz: { start(): Promise<RunningVendor>; extra: Extra; writable: boolean } | Skip;
+  unsafeIds: (Omit<UnsafeIdsSpec<Simulator, unknown>, "options" | "apiRequests" | "write"> & UnsafeIdsRun) | Skip;
+}
+
+/** The parts of `UnsafeIdsSpec` that need the simulator, bound to it. */
+export interface UnsafeIdsRun {
+  start(hostile: string[], unusable: string[]): Promise<RunningVendor>;
+  apiRequests(cloud: RunningVendor): LoggedRequest[];
+  write?: { entity: string; payload: string; value: unknown; path(id: string): string; requests(cloud: RunningVendor): LoggedRequest[] };
 }
 
 function vendor<S extends Simulator, O>(spec: VendorSpec<S, O>): VendorEntry {
@@ -89,11 +124,22 @@ function vendor<S extends Simulator, O>(spec: VendorSpec<S, O>): VendorEntry {
     };
   };
   const fuzz = spec.fuzz;
+  const unsafe = spec.unsafeIds;
+  const simOf = (cloud: RunningVendor): S => cloud.sim as S;
   return {
     type: spec.type,
     start: (options) => run((options as O | undefined) ?? spec.small()),
     source: (sim, id, extra) => spec.source(sim as S, id, extra),
     fuzz: "covered" in fuzz ? fuzz : { start: () => run(fuzz.options), extra: fuzz.extra, writable: fuzz.writable },
+    unsafeIds:
+      "covered" in unsafe
+        ? unsafe
+        : {
+            ...unsafe,
+            start: (hostile, unusable) => run(unsafe.options(hostile, unusable)),
+            apiRequests: (cloud) => unsafe.apiRequests(simOf(cloud)),
+            write: unsafe.write && { ...unsafe.write, requests: (cloud) => unsafe.write!.requests(simOf(cloud)) },
+          },
   };
 }
 
@@ -157,6 +203,25 @@ export const VENDOR_TABLE: readonly VendorEntry[] = [
       extra: { interval: "2s", requests_per_second: 50, job_poll_interval: "100ms", job_timeout: "5s", history_interval: undefined },
       writable: true,
     },
+    unsafeIds: {
+      options: (hostile, unusable) => {
+        const ids = [...unusable, ...hostile];
+        return { valves: ids.length, actuators: 0, unregistered: 0, ids, timeScale: 60, deviceDataRate: 100, deviceDataBurst: 50, maxInFlight: 20, jobDelayMs: 100 };
+      },
+      extra: { interval: "2s", requests_per_second: 50, max_in_flight: 20, job_poll_interval: "100ms", job_timeout: "5s", history_interval: undefined },
+      keyPrefix: "",
+      apiRequests: (sim) => sim.requests.filter((r) => r.server === "api"),
+      marker: "devices",
+      everyIdRequested: true,
+      otherSegments: ["stats"],
+      write: {
+        entity: "evcloud_110",
+        payload: "35",
+        value: 35,
+        path: (id) => `/api/v3/devices/${encodeURIComponent(id)}/data`,
+        requests: (sim) => sim.requests.filter((r) => r.method === "POST" && r.server === "api"),
+      },
+    },
   }),
   vendor<ClimkitSimulator, ClimkitSimulatorOptions>({
     type: "climkit",
@@ -170,6 +235,23 @@ export const VENDOR_TABLE: readonly VendorEntry[] = [
       extra: { interval: "2s", backfill: "30s" },
       writable: false,
     },
+    unsafeIds: {
+      // Sites with unsafe ids too; the meters are read per site, not one request each.
+      options: (hostile, unusable) => ({
+        rateLimitMs: 0,
+        sites: [
+          site("../admin", "Traversal", hostile.slice(0, 6).map((id, i) => meter(id, "electricity", `Meter ${i}`))),
+          site("a?x=1", "Query", [...hostile.slice(6), ...unusable].map((id, i) => meter(id, "electricity", `Meter q${i}`))),
+          site("..", "Unusable", [meter("64b2a00000000000000000f1", "electricity", "Never read")]),
+        ],
+      }),
+      extra: { interval: "2s", backfill: "30s" },
+      keyPrefix: "meter_",
+      apiRequests: (sim) => sim.requests,
+      marker: "meter_data_raw",
+      everyIdRequested: false,
+      containers: { markers: ["installation_infos", "meter_info"], ids: ["../admin", "a?x=1"] },
+    },
   }),
   vendor<WiotysSimulator, WiotysSimulatorOptions>({
     type: "wiotys",
@@ -179,6 +261,14 @@ export const VENDOR_TABLE: readonly VendorEntry[] = [
     source: wiotysSource,
     writes: (sim) => sim.requests.filter((r) => r.method !== "GET" && !r.path.endsWith("/last-values") && !r.path.includes("openid-connect")),
     fuzz: { options: { timeScale: 60 }, extra: { interval: "2s", corporate_account: "SoLink" }, writable: false },
+    unsafeIds: {
+      options: (hostile, unusable) => ({ timeScale: 60, extraDeviceUuids: [...unusable, ...hostile] }),
+      extra: { interval: "2s", corporate_account: "SoLink" },
+      keyPrefix: "",
+      apiRequests: (sim) => sim.requests,
+      marker: "devices",
+      everyIdRequested: true,
+    },
   }),
   vendor<MyBeNextSimulator, MyBeNextSimulatorOptions>({
     type: "mybenext",
@@ -188,6 +278,7 @@ export const VENDOR_TABLE: readonly VendorEntry[] = [
     source: myBeNextSource,
     writes: (sim) => sim.requests.filter((r) => r.method === "PUT"),
     fuzz: { covered: "command-fuzz.test.ts" },
+    unsafeIds: { covered: "not applicable: the simulator's ids are its own numbers, none of them unsafe" },
   }),
   vendor<VoltawareSimulator, VoltawareSimulatorOptions>({
     type: "voltaware",
@@ -197,6 +288,14 @@ export const VENDOR_TABLE: readonly VendorEntry[] = [
     source: voltawareSource,
     writes: (sim) => sim.requests.filter((r) => r.method === "PUT"),
     fuzz: { options: {}, extra: { interval: "2s" }, writable: false },
+    unsafeIds: {
+      options: (hostile, unusable) => ({ meters: [...unusable, ...hostile] }),
+      extra: { interval: "2s", rate_limit: 100 },
+      keyPrefix: "sensor_",
+      apiRequests: (sim) => sim.requests,
+      marker: "sensors",
+      everyIdRequested: true,
+    },
   }),
 ];
 
