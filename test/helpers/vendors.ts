@@ -6,7 +6,7 @@
  */
 import { startBelimoSimulator, type BelimoSimulator, type BelimoSimulatorOptions } from "../../src/simulators/belimo/index.js";
 import { meter, site, startClimkitSimulator, type ClimkitSimulator, type ClimkitSimulatorOptions } from "../../src/simulators/climkit/index.js";
-import { startMyBeNextSimulator, type MyBeNextSimulator, type MyBeNextSimulatorOptions } from "../../src/simulators/mybenext/index.js";
+import { DEMO_IDS, startMyBeNextSimulator, type MyBeNextSimulator, type MyBeNextSimulatorOptions } from "../../src/simulators/mybenext/index.js";
 import { startVoltawareSimulator, type VoltawareSimulator, type VoltawareSimulatorOptions } from "../../src/simulators/voltaware/index.js";
 import { startWiotysSimulator, WIOTYS_IDS, type WiotysSimulator, type WiotysSimulatorOptions } from "../../src/simulators/wiotys/index.js";
 
@@ -80,6 +80,14 @@ export interface UnsafeIdsSpec<S, O> {
   write?: { entity: string; payload: string; value: unknown; path(id: string): string; requests(sim: S): LoggedRequest[] };
 }
 
+/** soak.test.ts: a world with short-lived tokens, the source's settings, and a command to send over and over. */
+export interface SoakSpec<O> {
+  options: O;
+  extra: Extra;
+  /** `<device>/<entity>` of a writable entity, and the payloads to send to it in turn. */
+  command?: { entity: string; payloads: string[] };
+}
+
 /** One vendor: typed against its own simulator, seen by the tests through `VendorEntry`. */
 interface VendorSpec<S extends Simulator, O> {
   type: string;
@@ -93,6 +101,7 @@ interface VendorSpec<S extends Simulator, O> {
   /** command-fuzz-vendors.test.ts: the world and source settings; `covered` names the file that fuzzes this vendor instead. */
   fuzz: { options: O; extra: Extra; writable: boolean } | Skip;
   unsafeIds: UnsafeIdsSpec<S, O> | Skip;
+  soak: SoakSpec<O>;
 }
 
 export interface VendorEntry {
@@ -103,6 +112,7 @@ export interface VendorEntry {
   source(sim: unknown, id: string, extra?: Extra): Record<string, unknown>;
   fuzz: { start(): Promise<RunningVendor>; extra: Extra; writable: boolean } | Skip;
   unsafeIds: (Omit<UnsafeIdsSpec<Simulator, unknown>, "options" | "apiRequests" | "write"> & UnsafeIdsRun) | Skip;
+  soak: Omit<SoakSpec<unknown>, "options"> & { start(): Promise<RunningVendor> };
 }
 
 /** The parts of `UnsafeIdsSpec` that need the simulator, bound to it. */
@@ -131,6 +141,7 @@ function vendor<S extends Simulator, O>(spec: VendorSpec<S, O>): VendorEntry {
     start: (options) => run((options as O | undefined) ?? spec.small()),
     source: (sim, id, extra) => spec.source(sim as S, id, extra),
     fuzz: "covered" in fuzz ? fuzz : { start: () => run(fuzz.options), extra: fuzz.extra, writable: fuzz.writable },
+    soak: { ...spec.soak, start: () => run(spec.soak.options) },
     unsafeIds:
       "covered" in unsafe
         ? unsafe
@@ -222,6 +233,10 @@ export const VENDOR_TABLE: readonly VendorEntry[] = [
         requests: (sim) => sim.requests.filter((r) => r.method === "POST" && r.server === "api"),
       },
     },
+    soak: {
+      options: { valves: 3, actuators: 1, unregistered: 0, timeScale: 60, accessTokenLifetimeS: 3, deviceDataRate: 200, deviceDataBurst: 50, maxInFlight: 20 },
+      extra: { requests_per_second: 50, max_in_flight: 10, history_interval: undefined },
+    },
   }),
   vendor<ClimkitSimulator, ClimkitSimulatorOptions>({
     type: "climkit",
@@ -252,6 +267,7 @@ export const VENDOR_TABLE: readonly VendorEntry[] = [
       everyIdRequested: false,
       containers: { markers: ["installation_infos", "meter_info"], ids: ["../admin", "a?x=1"] },
     },
+    soak: { options: { sites: tinyClimkitSites(), periodMs: 1_000, tokenLifetimeMs: 5_000, maxLog: 100 }, extra: { backfill: "10s" } },
   }),
   vendor<WiotysSimulator, WiotysSimulatorOptions>({
     type: "wiotys",
@@ -269,6 +285,7 @@ export const VENDOR_TABLE: readonly VendorEntry[] = [
       marker: "devices",
       everyIdRequested: true,
     },
+    soak: { options: { accessTokenLifetime: 3, refreshTokenLifetime: 8, timeScale: 60 }, extra: { corporate_account: "SoLink", requests_per_second: 100 } },
   }),
   vendor<MyBeNextSimulator, MyBeNextSimulatorOptions>({
     type: "mybenext",
@@ -279,6 +296,12 @@ export const VENDOR_TABLE: readonly VendorEntry[] = [
     writes: (sim) => sim.requests.filter((r) => r.method === "PUT"),
     fuzz: { covered: "command-fuzz.test.ts" },
     unsafeIds: { covered: "not applicable: the simulator's ids are its own numbers, none of them unsafe" },
+    soak: {
+      options: { timeScale: 60 },
+      extra: {},
+      // A switch: each command asks for a poll at once, the path where node-schedule leaked jobs.
+      command: { entity: `product_${DEMO_IDS.products.washingMachine}/property_${DEMO_IDS.switchProperty}`, payloads: ["OFF", "ON"] },
+    },
   }),
   vendor<VoltawareSimulator, VoltawareSimulatorOptions>({
     type: "voltaware",
@@ -296,6 +319,7 @@ export const VENDOR_TABLE: readonly VendorEntry[] = [
       marker: "sensors",
       everyIdRequested: true,
     },
+    soak: { options: { tokenLifetimeSecs: 3 }, extra: { rate_limit: 200, retry_interval: "1s" } },
   }),
 ];
 
