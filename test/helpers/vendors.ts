@@ -9,6 +9,13 @@ import { meter, site, startClimkitSimulator, type ClimkitSimulator, type Climkit
 import { DEMO_IDS, startMyBeNextSimulator, type MyBeNextSimulator, type MyBeNextSimulatorOptions } from "../../src/simulators/mybenext/index.js";
 import { startVoltawareSimulator, type VoltawareSimulator, type VoltawareSimulatorOptions } from "../../src/simulators/voltaware/index.js";
 import { startWiotysSimulator, WIOTYS_IDS, type WiotysSimulator, type WiotysSimulatorOptions } from "../../src/simulators/wiotys/index.js";
+import { belimoSource, climkitSource, myBeNextSource, tinyClimkitSites, voltawareSource, wiotysSource } from "./vendors/sources.js";
+import { belimoSecrets, bindSecrets, climkitSecrets, myBeNextSecrets, voltawareSecrets, wiotysSecrets, type SecretsRun, type SecretsSpec } from "./vendors/secrets.js";
+import { belimoTokenCases, climkitTokenCases, voltawareTokenCases, wiotysTokenCases, type TokenCases } from "./vendors/tokens.js";
+
+export { belimoSource, climkitSource, myBeNextSource, tinyClimkitSites, voltawareSource, wiotysSource } from "./vendors/sources.js";
+export type { SecretsRun } from "./vendors/secrets.js";
+export type { TokenCase, TokenCases, TokenCounts } from "./vendors/tokens.js";
 
 /** The fault switches every simulator has, under the same names and with the same meaning. */
 export interface CommonFaults {
@@ -23,6 +30,8 @@ export interface CommonFaults {
   unauthorizedNext: number;
   /** The next n requests answer 429 with Retry-After: 1. */
   rateLimitNext: number;
+  /** 500 quoting the request back, credentials included. */
+  echo: boolean;
 }
 
 export interface LoggedRequest {
@@ -102,6 +111,10 @@ interface VendorSpec<S extends Simulator, O> {
   fuzz: { options: O; extra: Extra; writable: boolean } | Skip;
   unsafeIds: UnsafeIdsSpec<S, O> | Skip;
   soak: SoakSpec<O>;
+  /** faults-tokens.test.ts: clouds whose tokens are struck mid-run, and clouds whose tokens run out. */
+  tokens: (() => Promise<TokenCases>) | Skip;
+  /** secrets.test.ts: the cloud with distinctive credentials and the sources that read it. */
+  secrets: SecretsSpec<S>;
 }
 
 export interface VendorEntry {
@@ -113,6 +126,8 @@ export interface VendorEntry {
   fuzz: { start(): Promise<RunningVendor>; extra: Extra; writable: boolean } | Skip;
   unsafeIds: (Omit<UnsafeIdsSpec<Simulator, unknown>, "options" | "apiRequests" | "write"> & UnsafeIdsRun) | Skip;
   soak: Omit<SoakSpec<unknown>, "options"> & { start(): Promise<RunningVendor> };
+  tokens: (() => Promise<TokenCases>) | Skip;
+  secrets: () => Promise<SecretsRun>;
 }
 
 /** The parts of `UnsafeIdsSpec` that need the simulator, bound to it. */
@@ -142,6 +157,8 @@ function vendor<S extends Simulator, O>(spec: VendorSpec<S, O>): VendorEntry {
     source: (sim, id, extra) => spec.source(sim as S, id, extra),
     fuzz: "covered" in fuzz ? fuzz : { start: () => run(fuzz.options), extra: fuzz.extra, writable: fuzz.writable },
     soak: { ...spec.soak, start: () => run(spec.soak.options) },
+    tokens: spec.tokens,
+    secrets: bindSecrets(spec.secrets),
     unsafeIds:
       "covered" in unsafe
         ? unsafe
@@ -162,44 +179,6 @@ function defined(source: Record<string, unknown>): Record<string, unknown> {
 function port(url: string): number {
   return Number(new URL(url).port);
 }
-
-export function belimoSource(sim: BelimoSimulator, id: string, extra: Extra = {}): Record<string, unknown> {
-  const c = sim.credentials;
-  return {
-    id,
-    type: "belimo",
-    base_url: sim.url,
-    token_url: sim.tokenUrl,
-    client_id: c.clientId,
-    client_secret: c.clientSecret,
-    username: c.username,
-    password: c.password,
-    interval: "1s",
-    requests_per_second: 50,
-    history_interval: "1m",
-    ...extra,
-  };
-}
-
-export function climkitSource(sim: ClimkitSimulator, id: string, extra: Extra = {}): Record<string, unknown> {
-  return { id, type: "climkit", base_url: sim.apiUrl, username: "demo", password: "demo-password", interval: "1s", backfill: "10s", sensors: false, ...extra };
-}
-
-export function wiotysSource(sim: WiotysSimulator, id: string, extra: Extra = {}): Record<string, unknown> {
-  const c = sim.credentials;
-  return { id, type: "wiotys", interval: "1s", base_url: sim.url, keycloak_url: sim.url, realm: sim.realm, client_id: c.clientId, client_secret: c.clientSecret, username: c.username, password: c.password, requests_per_second: 50, ...extra };
-}
-
-export function myBeNextSource(sim: MyBeNextSimulator, id: string, extra: Extra = {}): Record<string, unknown> {
-  return { id, type: "mybenext", base_url: sim.url, username: "demo", password: "demo-password", interval: "1s", ...extra };
-}
-
-export function voltawareSource(sim: VoltawareSimulator, id: string, extra: Extra = {}): Record<string, unknown> {
-  return { id, type: "voltaware", base_url: sim.url, client_id: "demo-client", client_secret: "demo-secret", interval: "1s", rate_limit: 50, ...extra };
-}
-
-/** A Climkit world of one site with one meter: a poll is a few requests at the API's 1/s. */
-export const tinyClimkitSites = () => [site("64e5a0000000000000000001", "Small site", [meter("64e5a00000000000000000a1", "electricity", "Building", { is_rule_meter: true })])];
 
 export const VENDOR_TABLE: readonly VendorEntry[] = [
   vendor<BelimoSimulator, BelimoSimulatorOptions>({
@@ -237,6 +216,8 @@ export const VENDOR_TABLE: readonly VendorEntry[] = [
       options: { valves: 3, actuators: 1, unregistered: 0, timeScale: 60, accessTokenLifetimeS: 3, deviceDataRate: 200, deviceDataBurst: 50, maxInFlight: 20 },
       extra: { requests_per_second: 50, max_in_flight: 10, history_interval: undefined },
     },
+    tokens: belimoTokenCases,
+    secrets: belimoSecrets,
   }),
   vendor<ClimkitSimulator, ClimkitSimulatorOptions>({
     type: "climkit",
@@ -268,6 +249,8 @@ export const VENDOR_TABLE: readonly VendorEntry[] = [
       containers: { markers: ["installation_infos", "meter_info"], ids: ["../admin", "a?x=1"] },
     },
     soak: { options: { sites: tinyClimkitSites(), periodMs: 1_000, tokenLifetimeMs: 5_000, maxLog: 100 }, extra: { backfill: "10s" } },
+    tokens: climkitTokenCases,
+    secrets: climkitSecrets,
   }),
   vendor<WiotysSimulator, WiotysSimulatorOptions>({
     type: "wiotys",
@@ -286,6 +269,8 @@ export const VENDOR_TABLE: readonly VendorEntry[] = [
       everyIdRequested: true,
     },
     soak: { options: { accessTokenLifetime: 3, refreshTokenLifetime: 8, timeScale: 60 }, extra: { corporate_account: "SoLink", requests_per_second: 100 } },
+    tokens: wiotysTokenCases,
+    secrets: wiotysSecrets,
   }),
   vendor<MyBeNextSimulator, MyBeNextSimulatorOptions>({
     type: "mybenext",
@@ -302,6 +287,8 @@ export const VENDOR_TABLE: readonly VendorEntry[] = [
       // A switch: each command asks for a poll at once, the path where node-schedule leaked jobs.
       command: { entity: `product_${DEMO_IDS.products.washingMachine}/property_${DEMO_IDS.switchProperty}`, payloads: ["OFF", "ON"] },
     },
+    tokens: { covered: "faults-tokens.test.ts, a test of its own: Basic or API-key credentials, no token" },
+    secrets: myBeNextSecrets,
   }),
   vendor<VoltawareSimulator, VoltawareSimulatorOptions>({
     type: "voltaware",
@@ -320,6 +307,8 @@ export const VENDOR_TABLE: readonly VendorEntry[] = [
       everyIdRequested: true,
     },
     soak: { options: { tokenLifetimeSecs: 3 }, extra: { rate_limit: 200, retry_interval: "1s" } },
+    tokens: voltawareTokenCases,
+    secrets: voltawareSecrets,
   }),
 ];
 
