@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBelimoSimulator, type BelimoSimulator } from "../../src/simulators/belimo/index.js";
 import { startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import * as ha from "../helpers/ha-rules.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
 
@@ -72,11 +72,7 @@ describe("Belimo Cloud end to end (simulator, aedes, daemon)", () => {
   });
 
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
-    await sim?.close();
-    await home?.close();
+    await stopAll(d, rec, broker, sim, home);
   });
 
   it("bridges every registered device of an account larger than one page", async () => {

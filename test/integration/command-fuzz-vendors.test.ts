@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { HUGE, randomText, rng } from "../helpers/fuzz.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
 import { VENDOR_TABLE, type RunningVendor } from "../helpers/vendors.js";
@@ -37,9 +37,7 @@ describe("hostile commands to every vendor", () => {
   }, 90_000);
 
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
+    await stopAll(d, rec, broker);
     await Promise.all(clouds.map((c) => c.sim.close()));
   });
 

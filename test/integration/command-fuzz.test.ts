@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_IDS, startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { randomText, rng } from "../helpers/fuzz.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
 
@@ -32,10 +32,7 @@ describe("hostile commands", () => {
     await rec.waitFor(`${BASE}/availability`, (p) => p === "online");
   });
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
-    await sim?.close();
+    await stopAll(d, rec, broker, sim);
   });
 
   it("answers thousands of random and hostile commands with errors, sends none, and stays up", { timeout: 120_000 }, async () => {

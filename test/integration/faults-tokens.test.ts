@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
 import { myBeNextSource, VENDOR_TABLE, type TokenCase, type TokenCounts } from "../helpers/vendors.js";
 
@@ -57,9 +57,7 @@ describe("tokens expiring or revoked mid-run, every vendor", () => {
   afterAll(async () => {
     process.off("unhandledRejection", onRejection);
     if (process.env.DUMP_LOGS) console.log(d?.logs.filter((l) => !l.includes('"level":"debug"') || /401|token|login|refresh/i.test(l)).join(""));
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
+    await stopAll(d, rec, broker);
     await Promise.all([...cases, ...natural].map((c) => c.close()));
     await benext?.close();
   });

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { idKey } from "../../src/model/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { Recorder, startAedes } from "../helpers/mqtt.js";
 import { VENDOR_TABLE, type RunningVendor } from "../helpers/vendors.js";
 
@@ -58,9 +58,7 @@ describe("vendor ids unsafe in topics and URLs", () => {
   }, 90_000);
 
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
+    await stopAll(d, rec, broker);
     await Promise.all([...clouds.values()].map((c) => c.sim.close()));
   });
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
 import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
 import { EVENTS_TOPIC, EVENTS_USER, eventsSource } from "../helpers/voltaware-events.js";
 
@@ -63,11 +63,7 @@ describe("Voltaware events: the daemon with a full disk under the event queue", 
     rec = await Recorder.start(local.url);
   });
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await local?.close();
-    await benext?.close();
-    await sim?.close();
+    await stopAll(d, rec, local, benext, sim);
     if (!refusedMount) execFileSync("umount", ["-l", queueDir]);
     rmSync(dataDir, { recursive: true, force: true });
   });

@@ -16,7 +16,7 @@ import { EventsPublisher } from "../../src/bridges/voltaware/events.js";
 import { startEventsBroker, type EventsBroker } from "../../src/simulators/voltaware/broker.js";
 import { startVoltawareSimulator, type ReceivedEvent, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
 import { EVENTS_TOPIC, EVENTS_USER, eventsSource } from "../helpers/voltaware-events.js";
 
@@ -51,10 +51,7 @@ describe("Voltaware events: a refused connection is retried with backoff until t
     return { sim, rec, d };
   };
   afterEach(async () => {
-    await d?.stop();
-    await rec?.close();
-    await local?.close();
-    await sim?.close();
+    await stopAll(d, rec, local, sim);
     d = rec = local = sim = undefined;
   });
 

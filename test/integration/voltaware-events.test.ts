@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_IDS, startMyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
 import { startVoltawareSimulator, type ReceivedEvent, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { MOSQUITTO, Recorder, freePort, sleep, startAedes } from "../helpers/mqtt.js";
 import { OPENSSL, withoutTools } from "../helpers/tools.js";
 import { EVENTS_TOPIC, EVENTS_USER, eventsSource } from "../helpers/voltaware-events.js";
@@ -59,10 +59,7 @@ describe("Voltaware smart-meter events (second broker, restarts)", () => {
     await waitUntil(() => sim.broker!.connections.length > 0, 10_000, "the events connection");
   });
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await local?.close();
-    await sim?.close();
+    await stopAll(d, rec, local, sim);
   });
 
   it("sends one event per reading, in order, with QoS 2 on the configured topic, and the meter then exists at Voltaware", async () => {
