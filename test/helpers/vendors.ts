@@ -4,11 +4,11 @@
  * table, so a new vendor is covered by adding its entry (test/unit/vendors-table.test.ts fails
  * until it has one). What is particular to a vendor stays here, not in the tests.
  */
-import { startBelimoSimulator, type BelimoSimulator, type BelimoSimulatorOptions } from "../../src/simulators/belimo/index.js";
-import { meter, site, startClimkitSimulator, type ClimkitSimulator, type ClimkitSimulatorOptions } from "../../src/simulators/climkit/index.js";
-import { DEMO_IDS, startMyBeNextSimulator, type MyBeNextSimulator, type MyBeNextSimulatorOptions } from "../../src/simulators/mybenext/index.js";
-import { startVoltawareSimulator, type VoltawareSimulator, type VoltawareSimulatorOptions } from "../../src/simulators/voltaware/index.js";
-import { startWiotysSimulator, WIOTYS_IDS, type WiotysSimulator, type WiotysSimulatorOptions } from "../../src/simulators/wiotys/index.js";
+import { startBelimoSimulator, type BelimoFaults, type BelimoSimulator, type BelimoSimulatorOptions } from "../../src/simulators/belimo/index.js";
+import { meter, site, startClimkitSimulator, type ClimkitFaults, type ClimkitSimulator, type ClimkitSimulatorOptions } from "../../src/simulators/climkit/index.js";
+import { DEMO_IDS, startMyBeNextSimulator, type MyBeNextFaults, type MyBeNextSimulator, type MyBeNextSimulatorOptions } from "../../src/simulators/mybenext/index.js";
+import { startVoltawareSimulator, type VoltawareFaults, type VoltawareSimulator, type VoltawareSimulatorOptions } from "../../src/simulators/voltaware/index.js";
+import { startWiotysSimulator, WIOTYS_IDS, type WiotysFaults, type WiotysSimulator, type WiotysSimulatorOptions } from "../../src/simulators/wiotys/index.js";
 import { belimoSource, climkitSource, myBeNextSource, tinyClimkitSites, voltawareSource, wiotysSource } from "./vendors/sources.js";
 import { belimoSecrets, bindSecrets, climkitSecrets, myBeNextSecrets, voltawareSecrets, wiotysSecrets, type SecretsRun, type SecretsSpec } from "./vendors/secrets.js";
 import { belimoTokenCases, climkitTokenCases, voltawareTokenCases, wiotysTokenCases, type TokenCases } from "./vendors/tokens.js";
@@ -17,22 +17,11 @@ export { belimoSource, climkitSource, myBeNextSource, tinyClimkitSites, voltawar
 export type { SecretsRun } from "./vendors/secrets.js";
 export type { TokenCase, TokenCases, TokenCounts } from "./vendors/tokens.js";
 
-/** The fault switches every simulator has, under the same names and with the same meaning. */
-export interface CommonFaults {
-  /** Connections are dropped without an answer. */
-  outage: boolean;
-  status500: boolean;
-  /** 200 with a truncated JSON body. */
-  malformed: boolean;
-  slowMs: number;
-  /** 200 with this body instead of the answer. */
-  body: string | null;
-  unauthorizedNext: number;
-  /** The next n requests answer 429 with Retry-After: 1. */
-  rateLimitNext: number;
-  /** 500 quoting the request back, credentials included. */
-  echo: boolean;
-}
+/** The fault switches every simulator has, under the same names and with the same meaning (see its server.ts). */
+export type CommonFaults = Pick<
+  BelimoFaults & ClimkitFaults & MyBeNextFaults & VoltawareFaults & WiotysFaults,
+  "outage" | "status500" | "malformed" | "slowMs" | "body" | "unauthorizedNext" | "rateLimitNext" | "echo"
+>;
 
 export interface LoggedRequest {
   method: string;

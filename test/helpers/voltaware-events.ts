@@ -3,7 +3,8 @@
  * simulator's events broker, and the source "meter" that sends the events of meter 2001 (the
  * MQTT topic p1/power) there.
  */
-import type { VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
+import type { ReceivedEvent, VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
+import { sleep } from "./mqtt.js";
 import { voltawareSource } from "./vendors/sources.js";
 
 export const EVENTS_TOPIC = "partners/acme/{{meter}}/events";
@@ -23,4 +24,16 @@ export function eventsSource(sim: VoltawareSimulator, events: Record<string, unk
       ...events,
     },
   });
+}
+
+/** The power of each event received, in order. */
+export const powers = (events: ReceivedEvent[]): number[] => events.map((e) => Number(e.payload.power));
+export const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+export async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
 }

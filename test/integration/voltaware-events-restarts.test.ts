@@ -14,25 +14,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EventQueue } from "../../src/bridges/voltaware/event-queue.js";
 import { EventsPublisher } from "../../src/bridges/voltaware/events.js";
 import { startEventsBroker, type EventsBroker } from "../../src/simulators/voltaware/broker.js";
-import { startVoltawareSimulator, type ReceivedEvent, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
+import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
-import { EVENTS_TOPIC, EVENTS_USER, eventsSource } from "../helpers/voltaware-events.js";
+import { EVENTS_TOPIC, EVENTS_USER, eventsSource, powers, range, waitUntil } from "../helpers/voltaware-events.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const CHILD = join(ROOT, "test/fixtures/events-child.mjs");
 
-const powers = (events: ReceivedEvent[]): number[] => events.map((e) => Number(e.payload.power));
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 
 describe("Voltaware events: a refused connection is retried with backoff until the broker accepts", () => {

@@ -10,12 +10,12 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_IDS, startMyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
-import { startVoltawareSimulator, type ReceivedEvent, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
+import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { MOSQUITTO, Recorder, freePort, sleep, startAedes } from "../helpers/mqtt.js";
 import { OPENSSL, withoutTools } from "../helpers/tools.js";
-import { EVENTS_TOPIC, EVENTS_USER, eventsSource } from "../helpers/voltaware-events.js";
+import { EVENTS_TOPIC, EVENTS_USER, eventsSource, powers, range, waitUntil } from "../helpers/voltaware-events.js";
 
 const BASE = "cloud2mqtt/meter";
 const PAYLOAD = '{"meter_id": {{meter}}, "timestamp": {{timestamp}}, "power": {{power}}, "energy": {{energy}}}';
@@ -25,16 +25,6 @@ function meterSource(sim: VoltawareSimulator, url: string, extra: Record<string,
   return eventsSource(sim, { url, payload: PAYLOAD, meters: [{ id: "2001", values: [{ name: "power", topic: "p1/power" }, { name: "energy", topic: "p1/energy", path: "total", scale: 1000 }] }], ...extra });
 }
 
-const powers = (events: ReceivedEvent[]): number[] => events.map((e) => Number(e.payload.power));
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe("Voltaware smart-meter events (second broker, restarts)", () => {
   let sim: VoltawareSimulator;
