@@ -3,7 +3,7 @@
  *   node dist/simulators/climkit/main.js [--port 8082] [--host 127.0.0.1] [--period 15m] [--sample] [--no-rate-limit]
  */
 import { parseArgs } from "node:util";
-import { parseDuration } from "../../config/duration.js";
+import { parseDuration } from "../../duration.js";
 import { sampleSites, startClimkitSimulator } from "./index.js";
 
 const { values } = parseArgs({
