@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { gzipSync } from "node:zlib";
 import { PROFILES, profileRefOf, type SimDatapointDef, type SimProfileDef } from "./data.js";
 import { readable, type SimDevice, type SimJob, type World } from "./world.js";
-import { echoedRequest } from "../echo.js";
+import { echoedRequest } from "../kit/echo.js";
 
 export interface RecordedRequest {
   /** "api" (cloud.belimo.com) or "id" (id.belimo.com). */

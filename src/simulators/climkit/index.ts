@@ -13,11 +13,11 @@
  *
  * Time scaling: `periodMs` sets the real length of a "15T" period (tests use a second or two).
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { demoSites } from "./data.js";
 import { API_PREFIX, createHandler, noFaults, type ClimkitFaults, type RecordedRequest, type ServerState } from "./server.js";
 import { World, type SimSite } from "./world.js";
+import { clearTimers } from "../kit/faults.js";
+import { startServer } from "../kit/server.js";
 
 export { API_PREFIX } from "./server.js";
 export type { ClimkitFaults, RecordedRequest } from "./server.js";
@@ -101,20 +101,9 @@ export async function startClimkitSimulator(options: ClimkitSimulatorOptions = {
     sensorHistoryMs: options.sensorHistoryMs ?? 7 * 86_400_000,
     timers: new Set(),
   };
-  const server: Server = createServer(createHandler(state));
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const http = await startServer(createHandler(state), options);
+  const url = http.url;
 
-  let closed: Promise<void> | undefined;
   return {
     url,
     apiUrl: `${url}${API_PREFIX}`,
@@ -143,13 +132,8 @@ export async function startClimkitSimulator(options: ClimkitSimulatorOptions = {
       for (const t of state.tokens.values()) t.revoked = true;
     },
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        for (const t of state.timers) clearTimeout(t);
-        state.timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closed;
+      clearTimers(state.timers);
+      return http.close();
     },
   };
 }

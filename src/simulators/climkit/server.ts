@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { gzipSync } from "node:zlib";
-import { echoedRequest } from "../echo.js";
+import { echoedRequest } from "../kit/echo.js";
 import { FREQUENCIES, parseRequestTime, type Frequency } from "./time.js";
 import type { SimSite, World } from "./world.js";
 

@@ -8,11 +8,11 @@
  * properties, climatecontrollers, lifestyles, scenes and products, Basic / API-key / session
  * authentication. Other resources answer 404, other methods 405.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createHandler, noFaults, type Credentials, type MyBeNextFaults, type RecordedRequest, type ServerState } from "./server.js";
 import type { SimClimateController, SimProperty } from "./types.js";
 import { World } from "./world.js";
+import { clearTimers } from "../kit/faults.js";
+import { startServer } from "../kit/server.js";
 
 export { DEMO_IDS } from "./data.js";
 export { API_PREFIX, parseTimestamp } from "./server.js";
@@ -82,22 +82,10 @@ export async function startMyBeNextSimulator(options: MyBeNextSimulatorOptions =
   const faults = noFaults();
   const requests: RecordedRequest[] = [];
   const state: ServerState = { world, creds, faults, requests, sessions: new Map(), timers: new Set() };
-  const server: Server = createServer(createHandler(state));
-  server.keepAliveTimeout = 5_000;
+  const http = await startServer(createHandler(state), options);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-
-  let closed: Promise<void> | undefined;
   return {
-    url: `http://${host}:${address.port}`,
+    url: http.url,
     requests,
     faults,
     triggeredScenes: world.triggeredScenes,
@@ -129,13 +117,8 @@ export async function startMyBeNextSimulator(options: MyBeNextSimulatorOptions =
       return undefined;
     },
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        for (const t of state.timers) clearTimeout(t);
-        state.timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closed;
+      clearTimers(state.timers);
+      return http.close();
     },
   };
 }

@@ -8,7 +8,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { ENERGY_DATATYPES } from "./data.js";
 import { ApiError, ERROR_CODES, badRequest, notFound } from "./errors.js";
 import type { World } from "./world.js";
-import { echoedRequest } from "../echo.js";
+import { echoedRequest } from "../kit/echo.js";
 
 export const API_PREFIX = "/login/api/v1";
 

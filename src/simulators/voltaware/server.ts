@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { gzipSync } from "node:zlib";
 import { appliancesProblem, geolocationProblem, propertyProblem } from "./validate.js";
 import { isoDate, type SimSensor, type World } from "./world.js";
-import { echoedRequest } from "../echo.js";
+import { echoedRequest } from "../kit/echo.js";
 
 export interface RecordedRequest {
   method: string;

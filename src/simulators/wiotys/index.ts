@@ -11,12 +11,12 @@
  * most `maxTake`). Writes on the administration resources answer 403 (the simulated user has no
  * administration rights); unknown paths 404.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { WIOTYS_IDS, type DeviceSpec } from "./data.js";
 import { Keycloak } from "./keycloak.js";
 import { createHandler, noFaults, type LastValuesBodyForm, type RecordedRequest, type ServerOptions, type ServerState, type WiotysFaults } from "./server.js";
 import { World } from "./world.js";
+import { clearTimers } from "../kit/faults.js";
+import { startServer } from "../kit/server.js";
 
 export { WIOTYS_IDS } from "./data.js";
 export { API_PREFIX } from "./server.js";
@@ -131,18 +131,8 @@ export async function startWiotysSimulator(options: WiotysSimulatorOptions = {})
     timers: new Set(),
     recentApi: [],
   };
-  const server: Server = createServer(createHandler(state));
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  url = `http://${host}:${address.port}`;
+  const http = await startServer(createHandler(state), options);
+  url = http.url;
 
   const lifetimes = {
     get access() {
@@ -159,7 +149,6 @@ export async function startWiotysSimulator(options: WiotysSimulatorOptions = {})
     },
   };
 
-  let closed: Promise<void> | undefined;
   return {
     url,
     realm,
@@ -191,13 +180,8 @@ export async function startWiotysSimulator(options: WiotysSimulatorOptions = {})
     unpin: (uuid, ref) => world.unpin(uuid, ref),
     removeDevice: (uuid) => world.removeDevice(uuid),
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        for (const t of state.timers) clearTimeout(t);
-        state.timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closed;
+      clearTimers(state.timers);
+      return http.close();
     },
   };
 }

@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib";
 import { AGGREGATIONS, GRANULARITIES, series, type Aggregation, type Granularity } from "./datapoints.js";
 import type { Keycloak } from "./keycloak.js";
 import { refOf, stableUuid, type World } from "./world.js";
-import { echoedRequest } from "../echo.js";
+import { echoedRequest } from "../kit/echo.js";
 
 export const API_PREFIX = "/api/v1";
 
