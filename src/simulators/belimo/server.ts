@@ -9,59 +9,29 @@ import { gzipSync } from "node:zlib";
 import { PROFILES, profileRefOf, type SimDatapointDef, type SimProfileDef } from "./data.js";
 import { readable, type SimDevice, type SimJob, type World } from "./world.js";
 import { echoedRequest } from "../kit/echo.js";
+import type { RecordedRequest as KitRecordedRequest } from "../kit/requests.js";
+import { delay, type CommonFaults, noCommonFaults } from "../kit/faults.js";
+import { headerRecord } from "../kit/server.js";
 
-export interface RecordedRequest {
+/** The kit's log entry, plus which of the two servers answered and when. */
+export interface RecordedRequest extends KitRecordedRequest {
   /** "api" (cloud.belimo.com) or "id" (id.belimo.com). */
   server: "api" | "id";
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string | undefined>;
-  body: unknown;
-  status: number;
-  /** Arrival and answer, epoch ms. */
-  time: number;
+  /** Answer, epoch ms. */
   end: number;
 }
 
-export interface BelimoFaults {
-  /** API: connections are reset. */
-  outage: boolean;
-  /** API: every request answers 500. */
-  status500: boolean;
-  /** API: 200 with a truncated JSON body. */
-  malformed: boolean;
-  /** API: answers are delayed. */
-  slowMs: number;
-  /** API: 200 with this body instead of the answer (malformed JSON, or JSON of another shape); token endpoints are spared. */
-  body: string | null;
-  /** API: the next n requests answer 401 invalid_token. */
-  unauthorizedNext: number;
-  /** API: the next n requests answer 429 with Retry-After: 1. */
-  rateLimitNext: number;
+/** The common faults, played by the API (the token endpoint is spared, `echo` aside), and: */
+export interface BelimoFaults extends CommonFaults {
   /** Token endpoint: answers 500. */
   identity500: boolean;
   /** Token endpoint: connections are reset. */
   identityOutage: boolean;
   /** API: requests whose path starts with `path` answer `status` (a permission or query the cloud refuses). */
   refuse: { path: string; status: number } | null;
-  /** API and token endpoint: 500 whose body quotes the request back, Authorization header and body included. */
-  echo: boolean;
 }
 
-export const noFaults = (): BelimoFaults => ({
-  outage: false,
-  status500: false,
-  malformed: false,
-  slowMs: 0,
-  body: null,
-  unauthorizedNext: 0,
-  rateLimitNext: 0,
-  identity500: false,
-  identityOutage: false,
-  refuse: null,
-  echo: false,
-});
+export const noFaults = (): BelimoFaults => ({ ...noCommonFaults(), identity500: false, identityOutage: false, refuse: null });
 
 export interface Credentials {
   clientId: string;
@@ -131,8 +101,7 @@ export function createHandler(state: ServerState, server: "api" | "id"): (req: I
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const url = new URL(req.url ?? "/", "http://localhost");
-      const headers: Record<string, string | undefined> = {};
-      for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+      const headers = headerRecord(req);
       const text = Buffer.concat(chunks).toString("utf8");
       const record: RecordedRequest = {
         server,
@@ -193,15 +162,6 @@ function send(res: ServerResponse, record: RecordedRequest, reply: Reply, reqHea
   res.end(payload);
 }
 
-function sleep(state: ServerState, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      state.timers.delete(t);
-      resolve();
-    }, ms);
-    state.timers.add(t);
-  });
-}
 
 // ------------------------------------------------------------------------------------ identity
 
@@ -298,7 +258,7 @@ async function handleApi(state: ServerState, req: IncomingMessage, url: URL, rec
       if (b.tokens < 1) throw tooMany(`rate limit of ${settings.deviceDataRate} device-data requests per second exceeded`);
       b.tokens -= 1;
     }
-    if (faults.slowMs > 0) await sleep(state, faults.slowMs);
+    if (faults.slowMs > 0) await delay(state.timers, faults.slowMs);
     if (faults.outage) throw DROP;
     if (faults.unauthorizedNext > 0) {
       faults.unauthorizedNext--;

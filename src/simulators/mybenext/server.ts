@@ -3,40 +3,23 @@
  * query filters, Accept-Format, Range, gzip, JSONP, faults and the request log.
  */
 import { randomBytes } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { ENERGY_DATATYPES } from "./data.js";
 import { ApiError, ERROR_CODES, badRequest, notFound } from "./errors.js";
 import type { World } from "./world.js";
 import { echoedRequest } from "../kit/echo.js";
+import type { RecordedRequest } from "../kit/requests.js";
+import { delay, type CommonFaults, noCommonFaults } from "../kit/faults.js";
+import { headerRecord, withBody } from "../kit/server.js";
 
 export const API_PREFIX = "/login/api/v1";
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string | undefined>;
-  body: unknown;
-  status: number;
-  time: number;
-}
+export type { RecordedRequest };
 
-export interface MyBeNextFaults {
-  outage: boolean;
-  status500: boolean;
-  malformed: boolean;
-  slowMs: number;
-  /** 200 with this body instead of the answer (malformed JSON, or JSON of another shape). */
-  body: string | null;
-  unauthorizedNext: number;
-  /** The next n requests answer 429 with Retry-After: 1. */
-  rateLimitNext: number;
-  /** 500 whose body quotes the request back, Authorization header and body included. */
-  echo: boolean;
-}
+export type MyBeNextFaults = CommonFaults;
 
-export const noFaults = (): MyBeNextFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, body: null, unauthorizedNext: 0, rateLimitNext: 0, echo: false });
+export const noFaults = (): MyBeNextFaults => noCommonFaults();
 
 export interface Credentials {
   username: string;
@@ -292,31 +275,15 @@ const errorReply = (e: ApiError, headers: Record<string, string | string[]> = {}
 
 const WWW_AUTH = { "WWW-Authenticate": 'Basic realm="myBeNext"' };
 
-export function createHandler(state: ServerState): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const time = Date.now();
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("error", () => undefined);
-    req.on("end", () => {
-      void handle(state, req, res, Buffer.concat(chunks), time).catch((err: unknown) => {
-        if (!res.headersSent && !res.destroyed) {
-          res.statusCode = 500;
-          res.setHeader("Content-Type", "application/json");
-          res.end(JSON.stringify({ error: `internal server error: ${String(err)}`, resource: null, code: ERROR_CODES.internal }));
-        }
-      });
-    });
-  };
+export function createHandler(state: ServerState): RequestListener {
+  return withBody((req, res, body, time) => handle(state, req, res, body, time), (err) => ({ error: `internal server error: ${String(err)}`, resource: null, code: ERROR_CODES.internal }));
 }
 
 async function handle(state: ServerState, req: IncomingMessage, res: ServerResponse, rawBody: Buffer, time: number): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   const method = (req.method ?? "GET").toUpperCase();
-  const headers: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : v;
-  const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = v;
+  const headers = headerRecord(req);
+  const query: Record<string, string> = Object.fromEntries(url.searchParams);
 
   let bodyText: string | undefined;
   let bodyError: ApiError | undefined;
@@ -344,13 +311,7 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
 
   const { faults } = state;
   if (faults.slowMs > 0) {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        state.timers.delete(t);
-        resolve();
-      }, faults.slowMs);
-      state.timers.add(t);
-    });
+    await delay(state.timers, faults.slowMs);
     if (res.destroyed) return;
   }
   if (faults.outage) {
