@@ -5,13 +5,12 @@
  * request log.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { gzipSync } from "node:zlib";
 import { PROFILES, profileRefOf, type SimDatapointDef, type SimProfileDef } from "./data.js";
 import { readable, type SimDevice, type SimJob, type World } from "./world.js";
 import { echoedRequest } from "../kit/echo.js";
 import type { RecordedRequest as KitRecordedRequest } from "../kit/requests.js";
 import { delay, type CommonFaults, noCommonFaults } from "../kit/faults.js";
-import { headerRecord } from "../kit/server.js";
+import { endWith, headerRecord } from "../kit/server.js";
 
 /** The kit's log entry, plus which of the two servers answered and when. */
 export interface RecordedRequest extends KitRecordedRequest {
@@ -153,13 +152,7 @@ function send(res: ServerResponse, record: RecordedRequest, reply: Reply, reqHea
   res.statusCode = reply.status;
   res.setHeader("Content-Type", "application/json;charset=UTF-8");
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-  let payload = Buffer.from(text, "utf8");
-  if (payload.length > 0 && /\bgzip\b/.test(reqHeaders["accept-encoding"] ?? "")) {
-    payload = gzipSync(payload);
-    res.setHeader("Content-Encoding", "gzip");
-  }
-  res.setHeader("Content-Length", String(payload.length));
-  res.end(payload);
+  endWith(res, text, text !== "" && /\bgzip\b/.test(reqHeaders["accept-encoding"] ?? ""));
 }
 
 

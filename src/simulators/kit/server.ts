@@ -81,9 +81,16 @@ export function headerRecord(req: IncomingMessage): Record<string, string | unde
   return headers;
 }
 
-/** Gzips a body over 1 KiB when the client accepts it, as the clouds' front ends do. */
-export function maybeGzip(accept: string | string[] | undefined, payload: Buffer, headers: Record<string, string>): Buffer {
-  if (payload.length <= 1024 || !/\bgzip\b/.test(String(accept ?? ""))) return payload;
-  headers["content-encoding"] = "gzip";
-  return gzipSync(payload);
+/**
+ * Ends an answer with `text` and its Content-Length, gzipped when `gzip` says so: each vendor
+ * reads Accept-Encoding its own way (q=0, size thresholds), so the caller decides.
+ */
+export function endWith(res: ServerResponse, text: string, gzip: boolean): void {
+  let payload = Buffer.from(text, "utf8");
+  if (gzip) {
+    payload = gzipSync(payload);
+    res.setHeader("Content-Encoding", "gzip");
+  }
+  res.setHeader("Content-Length", String(payload.length));
+  res.end(payload);
 }

@@ -4,14 +4,14 @@
  */
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { gunzipSync, gzipSync } from "node:zlib";
+import { gunzipSync } from "node:zlib";
 import { ENERGY_DATATYPES } from "./data.js";
 import { ApiError, ERROR_CODES, badRequest, notFound } from "./errors.js";
 import type { World } from "./world.js";
 import { echoedRequest } from "../kit/echo.js";
 import type { RecordedRequest } from "../kit/requests.js";
 import { delay, type CommonFaults, noCommonFaults } from "../kit/faults.js";
-import { headerRecord, withBody } from "../kit/server.js";
+import { endWith, headerRecord, withBody } from "../kit/server.js";
 
 export const API_PREFIX = "/login/api/v1";
 
@@ -365,18 +365,12 @@ function send(res: ServerResponse, record: RecordedRequest, reply: Reply, reqHea
   res.setHeader("Content-Type", contentType);
   res.setHeader("Vary", "Accept-Encoding, Accept-Format, Authorization");
   for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
-  let payload: Buffer = Buffer.from(text, "utf8");
   const acceptEncoding = (reqHeaders["accept-encoding"] ?? "").toLowerCase();
   const wantsGzip = acceptEncoding.split(",").some((t) => {
     const [coding, ...params] = t.trim().split(";");
     return coding?.trim() === "gzip" && !params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p));
   });
-  if (wantsGzip && payload.length > 0) {
-    payload = gzipSync(payload);
-    res.setHeader("Content-Encoding", "gzip");
-  }
-  res.setHeader("Content-Length", String(payload.length));
-  res.end(payload);
+  endWith(res, text, wantsGzip && text !== "");
 }
 
 function authenticate(state: ServerState, headers: Record<string, string | undefined>, query: URLSearchParams, resource: string | null): AuthContext {

@@ -3,13 +3,12 @@
  * codes of voltaware-api.txt, bearer tokens with their lifetimes, faults and the request log.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { gzipSync } from "node:zlib";
 import { appliancesProblem, geolocationProblem, propertyProblem } from "./validate.js";
 import { isoDate, type SimSensor, type World } from "./world.js";
 import { echoedRequest } from "../kit/echo.js";
 import type { RecordedRequest } from "../kit/requests.js";
 import { delay, type CommonFaults, noCommonFaults } from "../kit/faults.js";
-import { headerRecord, withBody } from "../kit/server.js";
+import { endWith, headerRecord, withBody } from "../kit/server.js";
 
 export type { RecordedRequest };
 
@@ -113,13 +112,7 @@ function send(res: ServerResponse, record: RecordedRequest, reply: Reply, reqHea
   res.statusCode = reply.status;
   if (text !== "") res.setHeader("Content-Type", "application/json");
   for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
-  let payload = Buffer.from(text, "utf8");
-  if (payload.length > 0 && /\bgzip\b/.test(reqHeaders["accept-encoding"] ?? "")) {
-    payload = gzipSync(payload);
-    res.setHeader("Content-Encoding", "gzip");
-  }
-  res.setHeader("Content-Length", String(payload.length));
-  res.end(payload);
+  endWith(res, text, text !== "" && /\bgzip\b/.test(reqHeaders["accept-encoding"] ?? ""));
 }
 
 function route(state: ServerState, method: string, url: URL, headers: Record<string, string | undefined>, body: unknown, text: string): Reply {

@@ -8,14 +8,13 @@
  * (`{"statusCode": 401, "message": "Unauthorized"}`) — the simulator's assumption.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { gzipSync } from "node:zlib";
 import { AGGREGATIONS, GRANULARITIES, series, type Aggregation, type Granularity } from "./datapoints.js";
 import type { Keycloak } from "./keycloak.js";
 import { refOf, stableUuid, type World } from "./world.js";
 import { echoedRequest } from "../kit/echo.js";
 import type { RecordedRequest } from "../kit/requests.js";
 import { delay, type CommonFaults, noCommonFaults } from "../kit/faults.js";
-import { headerRecord, withBody } from "../kit/server.js";
+import { endWith, headerRecord, withBody } from "../kit/server.js";
 
 export const API_PREFIX = "/api/v1";
 
@@ -373,12 +372,6 @@ function send(res: ServerResponse, record: RecordedRequest, reply: Reply, reqHea
   res.statusCode = reply.status;
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
-  let payload = Buffer.from(text, "utf8");
   const wantsGzip = (reqHeaders["accept-encoding"] ?? "").split(",").some((t) => t.trim().split(";")[0] === "gzip");
-  if (wantsGzip && payload.length > 1024) {
-    payload = gzipSync(payload);
-    res.setHeader("Content-Encoding", "gzip");
-  }
-  res.setHeader("Content-Length", String(payload.length));
-  res.end(payload);
+  endWith(res, text, wantsGzip && Buffer.byteLength(text, "utf8") > 1024);
 }
