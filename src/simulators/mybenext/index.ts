@@ -15,7 +15,8 @@ import { clearTimers } from "../kit/faults.js";
 import { startServer } from "../kit/server.js";
 
 export { DEMO_IDS } from "./data.js";
-export { API_PREFIX, parseTimestamp } from "./server.js";
+export { API_PREFIX } from "./server.js";
+export { parseTimestamp } from "./filters.js";
 export type { MyBeNextFaults, RecordedRequest } from "./server.js";
 export type {
   SimAccount,
