@@ -11,6 +11,7 @@
 import { createHandler, noFaults, type Credentials, type MyBeNextFaults, type RecordedRequest, type ServerState } from "./server.js";
 import type { SimClimateController, SimProperty } from "./types.js";
 import { World } from "./world.js";
+import { propertyView } from "./views.js";
 import { clearTimers } from "../kit/faults.js";
 import { startServer } from "../kit/server.js";
 
@@ -99,7 +100,7 @@ export async function startMyBeNextSimulator(options: MyBeNextSimulatorOptions =
     getProperty(id) {
       world.evaluate();
       const rec = world.properties.get(id);
-      return rec ? world.propertyView(rec) : undefined;
+      return rec ? propertyView(rec) : undefined;
     },
     setPropertyValue(id, value) {
       world.evaluate();

@@ -5,6 +5,7 @@ import { notFound } from "./errors.js";
 import { type FilterFactory, type Row, bool, intList, like, strList, timeFilter } from "./filters.js";
 import { type ResourceName, type Route, SINGULAR } from "./routes.js";
 import { type World } from "./world.js";
+import { availabilities, gatewayViews, nodeView, propertyView } from "./views.js";
 /** The seed's single climatecontroller example prints `schedulertype` (its list: `scheduletype`). */
 export function singleView(resource: ResourceName, obj: Record<string, unknown>): Record<string, unknown> {
   if (resource !== "climatecontrollers") return obj;
@@ -115,7 +116,7 @@ function buildRows(world: World, resource: ResourceName, auth: AuthContext): { r
       rows = world.propertyRecs().map((rec) => ({
         id: rec.res.property,
         account: rec.account,
-        obj: world.propertyView(rec) as unknown as Record<string, unknown>,
+        obj: propertyView(rec) as unknown as Record<string, unknown>,
         meta: { ...productMeta(world, rec.res.product, withNode), updated: rec.res.updated, datatype: rec.res.datatype },
       }));
       filters = {
@@ -140,7 +141,7 @@ function buildRows(world: World, resource: ResourceName, auth: AuthContext): { r
       filters = { ...acc, ...productFilters() };
       break;
     case "availability":
-      rows = world.availabilities().map((a) => ({
+      rows = availabilities(world).map((a) => ({
         id: a.ms,
         account: world.products.get(a.product)?.account ?? null,
         obj: { product: a.product, status: a.status, timestamp: a.timestamp },
@@ -154,7 +155,7 @@ function buildRows(world: World, resource: ResourceName, auth: AuthContext): { r
       };
       break;
     case "gateways":
-      rows = world.gatewayViews().map(({ product: _product, ...g }) => ({ id: g.gateway, account: g.account, obj: { ...g }, meta: {} }));
+      rows = gatewayViews(world).map(({ product: _product, ...g }) => ({ id: g.gateway, account: g.account, obj: { ...g }, meta: {} }));
       filters = {
         ...acc,
         gateway_id: intList((r) => r.id),
@@ -163,7 +164,7 @@ function buildRows(world: World, resource: ResourceName, auth: AuthContext): { r
       };
       break;
     case "nodes":
-      rows = world.nodeRecs().map((n) => ({ id: n.node, account: n.account, obj: world.nodeView(n) as unknown as Record<string, unknown>, meta: {} }));
+      rows = world.nodeRecs().map((n) => ({ id: n.node, account: n.account, obj: nodeView(world, n) as unknown as Record<string, unknown>, meta: {} }));
       filters = {
         ...acc,
         gateway_id: intList((r) => r.obj.gateway),

@@ -1,4 +1,5 @@
 /** PUT: what each writable resource accepts, and the world it changes. */
+import { validateSetpoint, validateValue } from "./validate.js";
 import { ApiError, ERROR_CODES, badRequest } from "./errors.js";
 import { type Row } from "./filters.js";
 import { type ResourceName, SINGULAR } from "./routes.js";
@@ -22,7 +23,7 @@ export function put(world: World, resource: ResourceName, rows: Row[], body: Rec
           const rec = world.properties.get(row.id as number)!;
           if (!rec.res.receiving) throw badRequest("property", `property ${rec.res.property} cannot receive values`, ERROR_CODES.invalidValue);
           const datatype = typeof body.datatype === "number" ? body.datatype : rec.res.datatype;
-          values.set(rec.res.property, world.validateValue(datatype, body.value));
+          values.set(rec.res.property, validateValue(world.datatypes.get(datatype), datatype, body.value));
         }
       }
       for (const row of rows) {
@@ -40,7 +41,7 @@ export function put(world: World, resource: ResourceName, rows: Row[], body: Rec
       rejectFields("climatecontroller", body, ["controllable", "datatype", "formattedtemperature", "heatdemand", "mode", "product", "synchronised", "temperature", "valvestatus"]);
       const ccs = rows.map((r) => world.climate.get(r.id as number)!);
       const setpoints = new Map<number, number>();
-      if ("setpoint" in body) for (const cc of ccs) setpoints.set(cc.product, world.validateSetpoint(cc, body.setpoint));
+      if ("setpoint" in body) for (const cc of ccs) setpoints.set(cc.product, validateSetpoint(world.datatypes.get(cc.datatype), body.setpoint));
       let scheduletype: number | undefined;
       if ("scheduletype" in body) {
         const s = body.scheduletype;
