@@ -1,6 +1,6 @@
 /** The rows each resource lists, the filters that apply to them, and the shape of one answer (fields, Range). */
 import { type AuthContext } from "./auth.js";
-import { ENERGY_DATATYPES } from "./data.js";
+import { ENERGY_DATATYPES } from "./catalogue.js";
 import { notFound } from "./errors.js";
 import { type FilterFactory, type Row, bool, intList, like, strList, timeFilter } from "./filters.js";
 import { type ResourceName, type Route, SINGULAR } from "./routes.js";

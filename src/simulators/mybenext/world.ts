@@ -16,18 +16,17 @@ import { HOUR, SECOND, format, hash01, isoMillis, periodOf } from "./signals.js"
 import {
   ACCOUNTS,
   CLIMATE,
-  DATATYPES,
   FAILURES,
   FAILURETYPES,
   GATEWAYS,
   LIFESTYLES,
   PRODUCTS,
-  PRODUCTTYPES,
   PROPERTIES,
   SCENES,
   SCENE_EFFECTS,
   type Rate,
 } from "./data.js";
+import { DATATYPES, PRODUCTTYPES } from "./catalogue.js";
 import type {
   SimAccount,
   SimClimateController,
