@@ -8,7 +8,7 @@ import { gzipSync } from "node:zlib";
 import { echoedRequest } from "../kit/echo.js";
 import { FREQUENCIES, parseRequestTime, type Frequency } from "./time.js";
 import type { SimSite, World } from "./world.js";
-import { delay, type CommonFaults, noCommonFaults } from "../kit/faults.js";
+import { connectionFaults, type CommonFaults, noCommonFaults } from "../kit/faults.js";
 import { withBody } from "../kit/server.js";
 
 export const API_PREFIX = "/api/v1";
@@ -108,14 +108,7 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
 
   const { faults } = state;
   const faulty = faults.only === null || url.pathname.includes(faults.only);
-  if (faulty && faults.slowMs > 0) {
-    await delay(state.timers, faults.slowMs);
-    if (res.destroyed) return;
-  }
-  if (faulty && faults.outage) {
-    req.socket.destroy();
-    return;
-  }
+  if (faulty && (await connectionFaults(faults, state.timers, req, res))) return;
 
   let reply: Reply;
   // The limit: a request of a user that arrives less than a second after that user's previous one is refused.

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
 /** The faults every simulator can play; each vendor's fault set extends these. */
 export interface CommonFaults {
   /** Connections are dropped without an answer. */
@@ -36,4 +38,20 @@ export function delay(timers: Set<NodeJS.Timeout>, ms: number): Promise<void> {
 export function clearTimers(timers: Set<NodeJS.Timeout>): void {
   for (const t of timers) clearTimeout(t);
   timers.clear();
+}
+
+/**
+ * The faults that hit the connection rather than the answer: `slowMs` waits, then `outage` drops
+ * the connection. True when the request is done with (dropped, or its client gave up waiting).
+ */
+export async function connectionFaults(faults: Pick<CommonFaults, "slowMs" | "outage">, timers: Set<NodeJS.Timeout>, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  if (faults.slowMs > 0) {
+    await delay(timers, faults.slowMs);
+    if (res.destroyed) return true;
+  }
+  if (faults.outage) {
+    req.socket.destroy();
+    return true;
+  }
+  return false;
 }

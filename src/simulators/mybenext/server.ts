@@ -14,7 +14,7 @@ import { ApiError, ERROR_CODES, badRequest } from "./errors.js";
 import type { World } from "./world.js";
 import { echoedRequest } from "../kit/echo.js";
 import type { RecordedRequest } from "../kit/requests.js";
-import { delay, type CommonFaults, noCommonFaults } from "../kit/faults.js";
+import { connectionFaults, type CommonFaults, noCommonFaults } from "../kit/faults.js";
 import { endWith, headerRecord, withBody } from "../kit/server.js";
 
 export const API_PREFIX = "/login/api/v1";
@@ -78,15 +78,7 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
   state.requests.push(record);
 
   const { faults } = state;
-  if (faults.slowMs > 0) {
-    await delay(state.timers, faults.slowMs);
-    if (res.destroyed) return;
-  }
-  if (faults.outage) {
-    record.status = 0;
-    req.socket.destroy();
-    return;
-  }
+  if (await connectionFaults(faults, state.timers, req, res)) return;
 
   const seg = url.pathname.split("/").filter((s) => s !== "");
   const inApi = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`);

@@ -7,7 +7,7 @@ import { appliancesProblem, geolocationProblem, propertyProblem } from "./valida
 import { isoDate, type SimSensor, type World } from "./world.js";
 import { echoedRequest } from "../kit/echo.js";
 import type { RecordedRequest } from "../kit/requests.js";
-import { delay, type CommonFaults, noCommonFaults } from "../kit/faults.js";
+import { connectionFaults, type CommonFaults, noCommonFaults } from "../kit/faults.js";
 import { endWith, headerRecord, withBody } from "../kit/server.js";
 
 export type { RecordedRequest };
@@ -67,14 +67,7 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
   state.requests.push(record);
 
   const { faults } = state;
-  if (faults.slowMs > 0) {
-    await delay(state.timers, faults.slowMs);
-    if (res.destroyed) return;
-  }
-  if (faults.outage) {
-    req.socket.destroy();
-    return;
-  }
+  if (await connectionFaults(faults, state.timers, req, res)) return;
   let reply: Reply;
   if (faults.rateLimitNext > 0 || overLimit(state)) {
     if (faults.rateLimitNext > 0) faults.rateLimitNext--;

@@ -13,7 +13,7 @@ import type { Keycloak } from "./keycloak.js";
 import { refOf, stableUuid, type World } from "./world.js";
 import { echoedRequest } from "../kit/echo.js";
 import type { RecordedRequest } from "../kit/requests.js";
-import { delay, type CommonFaults, noCommonFaults } from "../kit/faults.js";
+import { connectionFaults, type CommonFaults, noCommonFaults } from "../kit/faults.js";
 import { endWith, headerRecord, withBody } from "../kit/server.js";
 
 export const API_PREFIX = "/api/v1";
@@ -111,14 +111,7 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
 
   const { faults } = state;
   const hit = faults.pathFilter === null || url.pathname.includes(faults.pathFilter);
-  if (hit && faults.slowMs > 0) {
-    await delay(state.timers, faults.slowMs);
-    if (res.destroyed) return;
-  }
-  if (hit && faults.outage) {
-    req.socket.destroy();
-    return;
-  }
+  if (hit && (await connectionFaults(faults, state.timers, req, res))) return;
 
   const realm = state.keycloak.settings.realm;
   const tokenPath = /^\/realms\/([^/]+)\/protocol\/openid-connect\/token\/?$/.exec(url.pathname);
