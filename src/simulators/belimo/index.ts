@@ -18,6 +18,7 @@ import { clearTimers } from "../kit/faults.js";
 import { startServer, type SimulatorServer } from "../kit/server.js";
 import { createHandler, noFaults, type BelimoFaults, type Credentials, type RecordedRequest, type ServerState, type Settings } from "./server.js";
 import { World, type HealthState, type SimJob } from "./world.js";
+import type { SimulatorControls } from "../kit/simulator.js";
 
 export type { BelimoFaults, RecordedRequest, Settings } from "./server.js";
 export type { SimJob } from "./world.js";
@@ -70,18 +71,13 @@ export interface SimDeviceInfo {
   health: HealthState;
 }
 
-export interface BelimoSimulator {
+export interface BelimoSimulator extends SimulatorControls<BelimoFaults, RecordedRequest> {
   /** API root, e.g. "http://127.0.0.1:41234" (paths /api/v3/…). */
   url: string;
   /** Token endpoint, e.g. "http://127.0.0.1:41235/oauth/token". */
   tokenUrl: string;
   credentials: Credentials;
-  requests: RecordedRequest[];
-  /** Mutable by tests. */
-  faults: BelimoFaults;
   settings: Settings;
-  clearRequests(): void;
-  resetFaults(): void;
   devices(): SimDeviceInfo[];
   /** A datapoint's current value (undefined when the device does not have it). */
   value(deviceId: string, datapointId: string): unknown;
@@ -102,7 +98,6 @@ export interface BelimoSimulator {
   expireAccessTokens(): void;
   /** Every refresh token issued so far is refused (403 invalid_grant). */
   revokeRefreshTokens(): void;
-  close(): Promise<void>;
 }
 
 export async function startBelimoSimulator(options: BelimoSimulatorOptions = {}): Promise<BelimoSimulator> {

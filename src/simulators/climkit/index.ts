@@ -18,6 +18,7 @@ import { API_PREFIX, createHandler, noFaults, type ClimkitFaults, type RecordedR
 import { World, type SimSite } from "./world.js";
 import { clearTimers } from "../kit/faults.js";
 import { startServer } from "../kit/server.js";
+import type { SimulatorControls } from "../kit/simulator.js";
 
 export { API_PREFIX } from "./server.js";
 export type { ClimkitFaults, RecordedRequest } from "./server.js";
@@ -54,26 +55,20 @@ export interface ClimkitSimulatorOptions {
   maxLog?: number;
 }
 
-export interface ClimkitSimulator {
+export interface ClimkitSimulator extends SimulatorControls<ClimkitFaults, RecordedRequest> {
   /** e.g. "http://127.0.0.1:41234" */
   url: string;
   /** The API root to configure as base_url: `<url>/api/v1`. */
   apiUrl: string;
-  requests: RecordedRequest[];
-  /** mutable by tests */
-  faults: ClimkitFaults;
   world: World;
   /** Tokens issued so far (logins). */
   readonly tokensIssued: number;
   /** The tokens issued so far, for tests that check they never leak. */
   issuedTokens(): string[];
-  clearRequests(): void;
-  resetFaults(): void;
   /** Every token issued so far expires now (their `valid_until` passes). */
   expireTokens(): void;
   /** Every token issued so far is revoked (401 "Token has been revoked"). */
   revokeTokens(): void;
-  close(): Promise<void>;
 }
 
 export async function startClimkitSimulator(options: ClimkitSimulatorOptions = {}): Promise<ClimkitSimulator> {

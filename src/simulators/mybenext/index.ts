@@ -14,6 +14,7 @@ import { World } from "./world.js";
 import { propertyView } from "./views.js";
 import { clearTimers } from "../kit/faults.js";
 import { startServer } from "../kit/server.js";
+import type { SimulatorControls } from "../kit/simulator.js";
 
 export { DEMO_IDS } from "./data.js";
 export { API_PREFIX } from "./server.js";
@@ -53,14 +54,9 @@ export interface MyBeNextSimulatorOptions {
   extraProducts?: number;
 }
 
-export interface MyBeNextSimulator {
+export interface MyBeNextSimulator extends SimulatorControls<MyBeNextFaults, RecordedRequest> {
   /** e.g. "http://127.0.0.1:41234" (the API is under /login/api/v1/) */
   url: string;
-  requests: RecordedRequest[];
-  /** mutable by tests */
-  faults: MyBeNextFaults;
-  clearRequests(): void;
-  resetFaults(): void;
   getProperty(id: number): SimProperty | undefined;
   /** Sets a value directly (no validation), `updated` = now; a simulated sensor stays pinned at it. */
   setPropertyValue(id: number, value: string): void;
@@ -71,7 +67,6 @@ export interface MyBeNextSimulator {
   activeLifestyle(account: number): number | undefined;
   /** Scene ids triggered by PUT, in order. */
   triggeredScenes: number[];
-  close(): Promise<void>;
 }
 
 export async function startMyBeNextSimulator(options: MyBeNextSimulatorOptions = {}): Promise<MyBeNextSimulator> {

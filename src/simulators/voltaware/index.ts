@@ -17,6 +17,7 @@ import { createHandler, noFaults, type RecordedRequest, type SensorListFormat, t
 import { World, type SimMetadata, type SimSensor } from "./world.js";
 import { clearTimers } from "../kit/faults.js";
 import { startServer } from "../kit/server.js";
+import type { SimulatorControls } from "../kit/simulator.js";
 
 export type { RecordedRequest, SensorListFormat, VoltawareFaults } from "./server.js";
 export type { EventsBroker, EventsBrokerOptions, ReceivedEvent, DiscardedMessage } from "./broker.js";
@@ -49,16 +50,11 @@ export interface VoltawareSimulatorOptions {
   now?: () => number;
 }
 
-export interface VoltawareSimulator {
+export interface VoltawareSimulator extends SimulatorControls<VoltawareFaults, RecordedRequest> {
   /** e.g. "http://127.0.0.1:41234" */
   url: string;
-  requests: RecordedRequest[];
-  /** mutable by tests */
-  faults: VoltawareFaults;
   /** The events broker, when one was asked for. */
   broker: EventsBroker | undefined;
-  clearRequests(): void;
-  resetFaults(): void;
   /** Every access token stops working (as if expired); refresh tokens still do. */
   revokeAccessTokens(): void;
   /** Every refresh token stops working: the next renewal must log in. */
@@ -76,7 +72,6 @@ export interface VoltawareSimulator {
   tokenStats: { logins: number; refreshes: number };
   /** Every access and refresh token issued, for leak checks. */
   issuedTokens(): string[];
-  close(): Promise<void>;
 }
 
 export async function startVoltawareSimulator(options: VoltawareSimulatorOptions = {}): Promise<VoltawareSimulator> {

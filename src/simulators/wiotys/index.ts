@@ -17,6 +17,7 @@ import { createHandler, noFaults, type LastValuesBodyForm, type RecordedRequest,
 import { World } from "./world.js";
 import { clearTimers } from "../kit/faults.js";
 import { startServer } from "../kit/server.js";
+import type { SimulatorControls } from "../kit/simulator.js";
 
 export { WIOTYS_IDS } from "./data.js";
 export { API_PREFIX } from "./server.js";
@@ -63,23 +64,18 @@ export interface WiotysSimulatorOptions {
   rawStepSeconds?: number;
 }
 
-export interface WiotysSimulator {
+export interface WiotysSimulator extends SimulatorControls<WiotysFaults, RecordedRequest> {
   /** e.g. "http://127.0.0.1:41234"; the API is under /api/v1, Keycloak under /realms/<realm>. */
   url: string;
   realm: string;
   tokenUrl: string;
   credentials: { clientId: string; clientSecret: string; username: string; password: string };
-  requests: RecordedRequest[];
-  /** mutable by tests */
-  faults: WiotysFaults;
   /** Token lifetimes, seconds; mutable by tests. */
   lifetimes: { access: number; refresh: number };
   /** Successful grants by type. */
   grants: { password: number; refresh_token: number };
   /** Every token issued, for leak checks. */
   issuedTokens(): string[];
-  clearRequests(): void;
-  resetFaults(): void;
   /** Every session logged out: access and refresh tokens stop working. */
   revokeSessions(): void;
   expireAccessTokens(): void;
@@ -93,7 +89,6 @@ export interface WiotysSimulator {
   setValue(device: string, ref: string, value: string | null): void;
   unpin(device: string, ref: string): void;
   removeDevice(uuid: string): void;
-  close(): Promise<void>;
 }
 
 export async function startWiotysSimulator(options: WiotysSimulatorOptions = {}): Promise<WiotysSimulator> {
