@@ -11,6 +11,7 @@ import { SHUTDOWN } from "./daemon/shutdown.js";
 import { createLogger, SecretScrubber, secretRegistrar } from "./log.js";
 import { StateStore } from "./state/store.js";
 import { VERSION } from "./version.js";
+import { errorMessage } from "./util/errors.js";
 
 const USAGE = `cloud2mqtt ${VERSION}: energy and building clouds → MQTT and Home Assistant
 
@@ -116,7 +117,7 @@ async function discover(path: string, only: string | undefined): Promise<number>
       print(`  use these keys in the source's include / exclude lists, e.g. include: ["${devices[0]?.key ?? "device"}", "${devices[0]?.key ?? "device"}/${devices[0]?.entities[0]?.key ?? "entity"}"]`);
     } catch (error) {
       failed++;
-      process.stderr.write(scrubber.scrub(`source ${source.id}: ${error instanceof Error ? error.message : String(error)}\n`));
+      process.stderr.write(scrubber.scrub(`source ${source.id}: ${errorMessage(error)}\n`));
     } finally {
       await bridge.close?.();
     }
@@ -145,7 +146,7 @@ async function run(config: Config, exitAfter: string | undefined, hooks: { start
   for (const s of secretValues(config)) scrubber.add(s);
   const logger = createLogger(config.log_level, scrubber);
   const daemon = new Daemon({ config, logger, scrubber });
-  process.on("unhandledRejection", (reason) => logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, "unhandled rejection"));
+  process.on("unhandledRejection", (reason) => logger.error({ err: errorMessage(reason) }, "unhandled rejection"));
   // A throw in a callback (an MQTT or a timer one) leaves the process in an unknown state: say what it was, and exit non-zero so a supervisor restarts it.
   process.on("uncaughtException", (error) => {
     logger.fatal({ err: error.message, stack: error.stack }, "uncaught exception: exiting");
@@ -184,7 +185,7 @@ async function run(config: Config, exitAfter: string | undefined, hooks: { start
     await daemon.stop();
     await hooks.stopped?.();
   } catch (error) {
-    logger.error({ err: error instanceof Error ? error.message : String(error) }, "stopping failed");
+    logger.error({ err: errorMessage(error) }, "stopping failed");
     return 1;
   }
   if (daemon.forcedAtStop.length > 0) {
@@ -205,7 +206,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-    else process.stderr.write(`cloud2mqtt: ${error instanceof Error ? error.message : String(error)}\n`);
+    else process.stderr.write(`cloud2mqtt: ${errorMessage(error)}\n`);
     process.exit(1);
   },
 );

@@ -1,5 +1,6 @@
 import { Counter } from "./common.js";
 import { matchesRules, type CounterHello, type CounterReply, type CounterRequest, type CounterSetup } from "./counter-protocol.js";
+import { errorMessage } from "../util/errors.js";
 
 /**
  * The pipeline benchmark's counting subscriber, in a process of its own: in the publishers'
@@ -15,7 +16,7 @@ let counter: Counter;
 try {
   counter = await Counter.start(setup.url, setup.filters, (t) => matchesRules(setup.rules, t), setup.keep);
 } catch (error) {
-  send({ fatal: error instanceof Error ? error.message : String(error) });
+  send({ fatal: errorMessage(error) });
   process.exit(1);
 }
 // The parent gone (killed, crashed) leaves no subscriber behind.
@@ -48,6 +49,6 @@ async function handle(req: CounterRequest): Promise<void> {
         return;
     }
   } catch (error) {
-    reply({ error: error instanceof Error ? error.message : String(error) });
+    reply({ error: errorMessage(error) });
   }
 }

@@ -4,6 +4,7 @@ import type { BridgeDefinition } from "../bridges/types.js";
 import { preferSmallHeap } from "../daemon/small-heap.js";
 import { benchConfig, startDaemon, type BenchDaemon } from "./common.js";
 import type { RealCounts, RealReply, RealRequest } from "./memory-real-protocol.js";
+import { errorMessage } from "../util/errors.js";
 
 /**
  * The daemon with the real bridges, alone in its process (run with --expose-gc), for the memory
@@ -73,6 +74,6 @@ async function handle(req: RealRequest): Promise<void> {
   }
 }
 
-process.on("message", (raw) => void handle(raw as RealRequest).catch((error: unknown) => send({ op: "error", error: error instanceof Error ? error.message : String(error) })));
+process.on("message", (raw) => void handle(raw as RealRequest).catch((error: unknown) => send({ op: "error", error: errorMessage(error) })));
 // The parent gone leaves no daemon behind.
 process.on("disconnect", () => setTimeout(() => process.exit(0), 100).unref());

@@ -20,6 +20,7 @@ import { startHealthServer } from "./health.js";
 import { InstanceGuard, otherInstanceError } from "./instance-guard.js";
 import { SHUTDOWN, settlesWithin } from "./shutdown.js";
 import { SourceRunner, type SourceSink } from "./source-runner.js";
+import { errorMessage } from "../util/errors.js";
 
 export interface DaemonOptions {
   config: Config;
@@ -120,7 +121,7 @@ export class Daemon implements SourceSink {
             try {
               handler(topic, payload, retained);
             } catch (error) {
-              logger.warn({ topic, err: error instanceof Error ? error.message : String(error) }, "handling a local MQTT message failed");
+              logger.warn({ topic, err: errorMessage(error) }, "handling a local MQTT message failed");
             }
           }),
         dataDir: join(config.data_dir, "sources", source.id),
@@ -277,7 +278,7 @@ export class Daemon implements SourceSink {
         try {
           listener(source, reading);
         } catch (error) {
-          this.log.warn({ source, err: error instanceof Error ? error.message : String(error) }, "a reading listener failed");
+          this.log.warn({ source, err: errorMessage(error) }, "a reading listener failed");
         }
       }
     }

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { quote } from "../log.js";
 import { VERSION } from "../version.js";
 import { RateLimiter, type RateLimit } from "./rate-limiter.js";
+import { errorMessage } from "../util/errors.js";
 
 /**
  * Authentication of one vendor: `headers()` returns what authenticates a request, refreshing a
@@ -156,7 +157,7 @@ export function describeHttpError(error: unknown): string {
     if (error.code === "ETIMEDOUT") return `timeout after ${String(error.options?.timeout?.request ?? "?")} ms on ${url}`;
     return `${error.code ?? "request failed"} on ${url}: ${error.message.split("\n")[0]}`;
   }
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 function vendorMessage(body: unknown): string {

@@ -1,6 +1,7 @@
 import { RequestError } from "got";
 import type { Logger } from "pino";
 import type { AuthProvider } from "./client.js";
+import { errorMessage } from "../util/errors.js";
 
 /** An access token and, where the vendor gives one, a refresh token. Times are epoch ms. */
 export interface Token {
@@ -97,7 +98,7 @@ export class TokenAuth implements AuthProvider {
         return this.accept(await this.refreshOnceMore(old.refreshToken), old);
       } catch (error) {
         this.stats.failedRefreshes++;
-        this.opts.logger.info({ err: error instanceof Error ? error.message : String(error) }, "token refresh failed: logging in again");
+        this.opts.logger.info({ err: errorMessage(error) }, "token refresh failed: logging in again");
       }
     }
     this.stats.logins++;

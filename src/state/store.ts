@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
+import { errorMessage } from "../util/errors.js";
 
 /** The part of the persistent state that belongs to one source. */
 export interface SourceState {
@@ -136,7 +137,7 @@ export class StateStore {
       this.writes++;
     } catch (error) {
       this.dirty = true;
-      this.log?.warn({ path: this.path, err: error instanceof Error ? error.message : String(error) }, "writing the state file failed: kept in memory, tried again at the next change");
+      this.log?.warn({ path: this.path, err: errorMessage(error) }, "writing the state file failed: kept in memory, tried again at the next change");
       throw error;
     }
   }

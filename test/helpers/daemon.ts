@@ -52,3 +52,9 @@ export async function startTestDaemon(opts: {
   }
   return { daemon, config, logs, stop: () => daemon.stop() };
 }
+
+/** Stops the daemon, then closes what it used, in the order given; skips what never started. */
+export async function stopAll(daemon: TestDaemon | undefined, ...used: Array<{ close(): Promise<unknown> } | undefined>): Promise<void> {
+  await daemon?.stop();
+  for (const thing of used) await thing?.close();
+}

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../../src/util/net.js";
 import mqtt, { type MqttClient } from "mqtt";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../src/mqtt/broker.js";
+
+export { freePort };
 
 export interface Message {
   topic: string;
@@ -11,17 +13,6 @@ export interface Message {
   at: number;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** aedes on an ephemeral port (or a given one, to restart "the same" broker). */
 export async function startAedes(port = 0): Promise<EmbeddedBroker> {

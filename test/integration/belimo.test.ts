@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBelimoSimulator, type BelimoSimulator } from "../../src/simulators/belimo/index.js";
 import { startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import * as ha from "../helpers/ha-rules.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
+import { belimoSource } from "../helpers/vendors.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -45,26 +46,10 @@ describe("Belimo Cloud end to end (simulator, aedes, daemon)", () => {
     home = await startMyBeNextSimulator({ timeScale: 60 });
     broker = await startAedes();
     rec = await Recorder.start(broker.url);
-    const c = sim.credentials;
     d = await startTestDaemon({
       mqttUrl: broker.url,
       sources: [
-        {
-          id: "valves",
-          type: "belimo",
-          base_url: sim.url,
-          token_url: sim.tokenUrl,
-          client_id: c.clientId,
-          client_secret: c.clientSecret,
-          username: c.username,
-          password: c.password,
-          interval: "1s",
-          page_size: 10,
-          requests_per_second: 50,
-          history_interval: "1m",
-          job_poll_interval: "200ms",
-          job_timeout: "3s",
-        },
+        belimoSource(sim, "valves", { page_size: 10, job_poll_interval: "200ms", job_timeout: "3s" }),
         { id: "home", type: "mybenext", base_url: home.url, username: "demo", password: "demo-password", interval: "2s" },
       ],
     });
@@ -72,11 +57,7 @@ describe("Belimo Cloud end to end (simulator, aedes, daemon)", () => {
   });
 
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
-    await sim?.close();
-    await home?.close();
+    await stopAll(d, rec, broker, sim, home);
   });
 
   it("bridges every registered device of an account larger than one page", async () => {

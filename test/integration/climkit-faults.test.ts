@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { meter, site, startClimkitSimulator, type ClimkitSimulator } from "../../src/simulators/climkit/index.js";
 import { startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { Recorder, startAedes } from "../helpers/mqtt.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -36,9 +36,7 @@ describe("Climkit failures end to end", () => {
   }, 45_000);
 
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
+    await stopAll(d, rec, broker);
     await Promise.all(Object.values(sims).map((s) => s.close()));
     await benext?.close();
   });

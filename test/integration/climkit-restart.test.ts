@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseTimestamp } from "../../src/bridges/climkit/api.js";
 import { meter, sensor, site, startClimkitSimulator, type ClimkitSimulator, type RecordedRequest } from "../../src/simulators/climkit/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
 
 const BASE = "cloud2mqtt/metering";
@@ -40,10 +40,7 @@ describe("Climkit: a restart does not count a period twice", () => {
   });
 
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
-    await sim?.close();
+    await stopAll(d, rec, broker, sim);
   });
 
   it("maps sensors by the unit and type they declare", async () => {

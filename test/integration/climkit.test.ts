@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { meter, site, startClimkitSimulator, type ClimkitSimulator } from "../../src/simulators/climkit/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
 import * as ha from "../helpers/ha-rules.js";
 
@@ -55,10 +55,7 @@ describe("Climkit end to end (simulator, aedes, daemon)", () => {
   }, 60_000);
 
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
-    await sim?.close();
+    await stopAll(d, rec, broker, sim);
   });
 
   it("announces sites as devices, and meters under their site, by Home Assistant's rules", async () => {

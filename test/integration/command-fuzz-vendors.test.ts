@@ -1,66 +1,44 @@
 /**
- * command-fuzz.test.ts for the other vendors: Belimo (writable datapoints: number, select,
- * switch) and the read-only Climkit, Wiotys and Voltaware, whose entities must refuse every
- * command. Seeded, so a failure replays.
+ * command-fuzz.test.ts for every other vendor of test/helpers/vendors.ts: the writable ones
+ * (Belimo's datapoints: number, select, switch) must refuse what they cannot take, the read-only
+ * ones every command. Seeded, so a failure replays.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBelimoSimulator, type BelimoSimulator } from "../../src/simulators/belimo/index.js";
-import { meter, site, startClimkitSimulator, type ClimkitSimulator } from "../../src/simulators/climkit/index.js";
-import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
-import { startWiotysSimulator, type WiotysSimulator } from "../../src/simulators/wiotys/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
+import { HUGE, randomText, rng } from "../helpers/fuzz.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
+import { VENDOR_TABLE, type RunningVendor } from "../helpers/vendors.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
 
 const HOSTILE = [
   "", " ", "NaN", "Infinity", "-Infinity", "1e309", "-1", "101", "100.5", "12.345", "0x10", "1_000", "null", "{}", "[]", '{"value":1}', "[1,2]",
   "../../etc/passwd", "%00", "\u0000", "😀", "Ω≈ç√", "ｏｎ", "𝟙𝟚", "1,5", "9".repeat(400), "A".repeat(10_000), "42abc", "--1", "POWER!", "flow ",
 ];
-const HUGE = "x".repeat(1024 * 1024);
+/** The vendors fuzzed here, each source named after its vendor. */
+const FUZZED = VENDOR_TABLE.flatMap((v) => ("covered" in v.fuzz ? [] : [{ type: v.type, ...v.fuzz }]));
+const WRITABLE = FUZZED.filter((v) => v.writable).map((v) => v.type);
+const READ_ONLY = FUZZED.filter((v) => !v.writable).map((v) => v.type);
 
 describe("hostile commands to every vendor", () => {
-  let belimo: BelimoSimulator;
-  let climkit: ClimkitSimulator;
-  let wiotys: WiotysSimulator;
-  let voltaware: VoltawareSimulator;
+  const clouds: RunningVendor[] = [];
   let broker: EmbeddedBroker;
   let rec: Recorder;
   let d: TestDaemon;
 
   beforeAll(async () => {
-    belimo = await startBelimoSimulator({ valves: 4, actuators: 1, unregistered: 0, timeScale: 60, deviceDataRate: 100, deviceDataBurst: 50, jobDelayMs: 100 });
-    climkit = await startClimkitSimulator({ rateLimitMs: 0, sites: [site("64b2a000000000000000c001", "Site", [meter("64b2a00000000000000000a1", "electricity", "Flat")])] });
-    wiotys = await startWiotysSimulator({ timeScale: 60 });
-    voltaware = await startVoltawareSimulator({});
+    for (const v of FUZZED) clouds.push(await v.start());
     broker = await startAedes();
     rec = await Recorder.start(broker.url, ["#"]);
-    const b = belimo.credentials;
-    const w = wiotys.credentials;
-    d = await startTestDaemon({
-      mqttUrl: broker.url,
-      sources: [
-        { id: "valves", type: "belimo", base_url: belimo.url, token_url: belimo.tokenUrl, client_id: b.clientId, client_secret: b.clientSecret, username: b.username, password: b.password, interval: "2s", requests_per_second: 50, job_poll_interval: "100ms", job_timeout: "5s" },
-        { id: "metering", type: "climkit", base_url: climkit.apiUrl, username: "demo", password: "demo-password", interval: "2s", backfill: "30s", sensors: false },
-        { id: "ups", type: "wiotys", base_url: wiotys.url, keycloak_url: wiotys.url, realm: wiotys.realm, client_id: w.clientId, client_secret: w.clientSecret, username: w.username, password: w.password, interval: "2s", requests_per_second: 50, corporate_account: "SoLink" },
-        { id: "meter", type: "voltaware", base_url: voltaware.url, client_id: "demo-client", client_secret: "demo-secret", interval: "2s", rate_limit: 50 },
-      ],
-    });
-    for (const source of ["valves", "metering", "ups", "meter"]) await rec.waitFor(`cloud2mqtt/${source}/availability`, (p) => p === "online", 45_000);
+    d = await startTestDaemon({ mqttUrl: broker.url, sources: clouds.map((c, i) => c.source(c.type, FUZZED[i]!.extra)) });
+    for (const source of FUZZED.map((v) => v.type)) await rec.waitFor(`cloud2mqtt/${source}/availability`, (p) => p === "online", 45_000);
     await sleep(1500);
   }, 90_000);
 
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
-    await Promise.all([belimo?.close(), climkit?.close(), wiotys?.close(), voltaware?.close()]);
+    await stopAll(d, rec, broker);
+    await Promise.all(clouds.map((c) => c.sim.close()));
   });
 
   it("answers every command with an error naming the problem, writes nothing, stays up, then obeys a valid one", { timeout: 120_000 }, async () => {
@@ -74,12 +52,13 @@ describe("hostile commands to every vendor", () => {
       }
     }
     const writable = components.filter((x) => x.command !== undefined);
-    expect(new Set(writable.map((x) => x.source))).toEqual(new Set(["valves"]));
+    expect(new Set(writable.map((x) => x.source))).toEqual(new Set(WRITABLE));
     expect(new Set(writable.map((x) => x.c.platform))).toEqual(new Set(["number", "select", "switch"]));
-    const readOnly = components.filter((x) => x.command === undefined && x.source !== "valves");
-    for (const s of ["metering", "ups", "meter"]) expect(readOnly.some((x) => x.source === s), s).toBe(true);
+    const readOnly = components.filter((x) => x.command === undefined && !WRITABLE.includes(x.source));
+    for (const s of READ_ONLY) expect(readOnly.some((x) => x.source === s), s).toBe(true);
 
-    const hostileTopics = ["valves/nope/evcloud_110", "valves/../../bridge", "ups/%2e%2e/x", "meter/ü/ñ", "unknown_source/a/b", "valves/a/b/c/d/e", "metering/x/y"];
+    const [w, r0 = w, r1 = r0, r2 = r1] = [...WRITABLE, ...READ_ONLY];
+    const hostileTopics = [`${w}/nope/evcloud_110`, `${w}/../../bridge`, `${r0}/%2e%2e/x`, `${r1}/ü/ñ`, "unknown_source/a/b", `${w}/a/b/c/d/e`, `${r2}/x/y`];
     const random = rng(20261203);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
     const valid = (x: { c: Json }, payload: string): boolean => {
@@ -88,12 +67,7 @@ describe("hostile commands to every vendor", () => {
       if (x.c.platform === "switch") return ["on", "off", "true", "false", "1", "0"].includes(t);
       return /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(t) && Number(t) >= x.c.min && Number(t) <= x.c.max && Math.abs(Number(t) / (x.c.step ?? 1) - Math.round(Number(t) / (x.c.step ?? 1))) < 1e-6;
     };
-    const writes = () => [
-      ...belimo.requests.filter((r) => r.method === "POST" && /\/devices\/[^/]+\/data$/.test(r.path)),
-      ...voltaware.requests.filter((r) => r.method === "PUT"),
-      ...wiotys.requests.filter((r) => r.method !== "GET" && !r.path.endsWith("/last-values") && !r.path.includes("openid-connect")),
-      ...climkit.requests.filter((r) => r.method !== "GET" && !/\/(auth|site_data|meter_data|meter_data_raw)(\/|$)/.test(r.path)),
-    ].length;
+    const writes = () => clouds.reduce((n, c) => n + c.writes().length, 0);
     const before = writes();
     const sent: Array<{ topic: string; expectedError?: string }> = [];
     for (let i = 0; i < 1_500; i++) {
@@ -105,7 +79,7 @@ describe("hostile commands to every vendor", () => {
       if (target) topic = target.command ?? `${target.state}/set`;
       else topic = `cloud2mqtt/${pick(hostileTopics)}/set`;
       let payload = i % 500 === 7 ? HUGE : pick(HOSTILE);
-      if (random() < 0.3) payload = String.fromCharCode(...Array.from({ length: 1 + Math.floor(random() * 40) }, () => Math.floor(random() * 0xffff)));
+      if (random() < 0.3) payload = randomText(random);
       if (target?.command && valid(target, payload)) continue;
       sent.push({ topic, expectedError: target ? (target.command ? undefined : "not writable") : undefined });
       await rec.publish(topic, payload);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, SecretScrubber } from "../../src/log.js";
 import { MqttConnection } from "../../src/mqtt/connection.js";
 import { DEMO_IDS, startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { startFaultyBroker, type FaultyBroker } from "../helpers/faulty-broker.js";
 import { Recorder, sleep } from "../helpers/mqtt.js";
 
@@ -39,9 +39,7 @@ describe("a device removed while the broker is away", () => {
     broker = await startFaultyBroker();
   });
   afterAll(async () => {
-    await d?.stop();
-    await broker?.close();
-    await sim?.close();
+    await stopAll(d, broker, sim);
   });
 
   it("has its retained discovery config and states removed from the broker after the reconnect", async () => {

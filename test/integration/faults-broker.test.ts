@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_IDS, startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { MOSQUITTO, Recorder, sleep, startMosquitto, type Mosquitto } from "../helpers/mqtt.js";
 import { withoutTools } from "../helpers/tools.js";
 
@@ -35,10 +35,7 @@ describe.skipIf(withoutTools({ mosquitto: MOSQUITTO }))("broker stopped and rest
   }, 40_000);
 
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
-    await sim?.close();
+    await stopAll(d, rec, broker, sim);
   });
 
   it("reconnects after an outage, refills the empty broker and takes commands again, logging the outage once", async () => {

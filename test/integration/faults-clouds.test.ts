@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { OFFLINE_AFTER_FAILURES } from "../../src/daemon/source-runner.js";
 import { startCloud, VENDORS, type Cloud, type Vendor } from "../helpers/cloud-faults.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { MOSQUITTO, Recorder, startAedes, startMosquitto, type Mosquitto } from "../helpers/mqtt.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -82,9 +82,7 @@ describe("cloud faults, every vendor × every kind, in one daemon", () => {
   afterAll(async () => {
     process.off("unhandledRejection", onRejection);
     if (process.env.DUMP_LOGS) console.log(d?.logs.filter((l) => !/"level":"debug"/.test(l) || /poll failed/.test(l)).join(""));
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
+    await stopAll(d, rec, broker);
     await Promise.all([...clouds.values()].map((c) => c.close()));
   });
 

@@ -17,6 +17,7 @@ import { DEMO_IDS, startMyBeNextSimulator, type MyBeNextSimulator } from "../../
 import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { freePort, Recorder, sleep, startAedes } from "../helpers/mqtt.js";
+import { EVENTS_TOPIC, EVENTS_USER, eventsSource } from "../helpers/voltaware-events.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli.js");
 const HANGING_CLOSE = resolve(import.meta.dirname, "../helpers/hang-bridge-close.mjs");
@@ -176,29 +177,12 @@ describe("SIGTERM to the running CLI", () => {
   }, 40_000);
 
   it("keeps Voltaware events queued on disk across a SIGTERM and sends them all once each, in order, when the broker is back", async () => {
-    const TOPIC = "partners/acme/{{meter}}/events";
-    const user = { username: "acme", password: "broker-secret-1" };
-    const sim: VoltawareSimulator = await startVoltawareSimulator({ broker: { ...user, topic: TOPIC } });
+    const sim: VoltawareSimulator = await startVoltawareSimulator({ broker: { ...EVENTS_USER, topic: EVENTS_TOPIC } });
     const rec = await Recorder.start(broker.url);
     const config = {
       mqtt: { url: broker.url, client_id: "c2m_events", base_topic: "c2m_events" },
       sources: [
-        {
-          id: "meter",
-          type: "voltaware",
-          base_url: sim.url,
-          client_id: "demo-client",
-          client_secret: "demo-secret",
-          interval: "1s",
-          rate_limit: 50,
-          events: {
-            url: sim.broker!.url,
-            ...user,
-            topic: TOPIC,
-            payload: '{"meter_id": {{meter}}, "timestamp": {{timestamp}}, "power": {{power}}}',
-            meters: [{ id: "2001", values: [{ name: "power", topic: "p1/power" }] }],
-          },
-        },
+        eventsSource(sim),
       ],
     };
     const produce = async (from: number, to: number): Promise<void> => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_IDS, startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { MOSQUITTO, Recorder, sleep, startMosquitto, type Mosquitto } from "../helpers/mqtt.js";
 import { withoutTools } from "../helpers/tools.js";
 
@@ -23,10 +23,7 @@ describe.skipIf(withoutTools({ mosquitto: MOSQUITTO }))("against a real Mosquitt
     });
   });
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
-    await sim?.close();
+    await stopAll(d, rec, broker, sim);
   });
 
   it("publishes discovery and states, and takes commands", async () => {

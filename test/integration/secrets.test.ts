@@ -5,12 +5,8 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startBelimoSimulator, type BelimoSimulator } from "../../src/simulators/belimo/index.js";
-import { meter, site, startClimkitSimulator, type ClimkitSimulator } from "../../src/simulators/climkit/index.js";
-import { startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
-import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
-import { startWiotysSimulator, type WiotysSimulator } from "../../src/simulators/wiotys/index.js";
 import { freePort, Recorder, sleep } from "../helpers/mqtt.js";
+import { VENDOR_TABLE, type SecretsRun } from "../helpers/vendors.js";
 
 /**
  * Every vendor in one daemon (the real CLI, logging at trace), with distinctive secrets, through
@@ -23,24 +19,13 @@ import { freePort, Recorder, sleep } from "../helpers/mqtt.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli.js");
 
-// Spaces, "!", "&", "#", "+", "/", quotes: their URL-, form- and JSON-encoded forms all differ.
+// Spaces, "!", "&", "#", "+", "/": their URL-, form- and JSON-encoded forms all differ. Each
+// vendor's secrets are in test/helpers/vendors/secrets.ts.
 const S = {
   mqttUser: "c2m-bridge",
   mqttPassword: "mqtt pw!Kq7/x&y",
-  belimoClientSecret: "belimo-CS!x 41#r",
-  belimoPassword: "belimo pw&9#Z!w",
-  climkitPassword: 'climkit-pw"q\\9 zT',
-  benextPassword: "benext pw!2+/Lm",
-  benextApikey: "benext-APIKEY-77f3c0de",
-  wiotysClientSecret: "wiotys-CS 8!kRr",
-  wiotysPassword: "wiotys pw~5&qXx",
-  voltawareClientSecret: "voltaware-CS!3 p&Hh",
-  eventsPassword: "events-broker pw!4Gg",
 };
-const USERS = { belimo: "belimo-user@example.com", climkit: "climkit-user", benext: "benext-user", wiotys: "wiotys-user@example.com" };
-const CLIENTS = { belimo: "belimo-client", wiotys: "wiotys-client", voltaware: "voltaware-client" };
 const BASE = "c2m";
-const SOURCES = ["valves", "metering", "home", "office", "solink", "meter"];
 
 interface Run {
   child: ChildProcess;
@@ -90,11 +75,8 @@ function commands(rec: Recorder, source: string): Array<{ topic: string; payload
 }
 
 describe("no secret leaves the daemon", () => {
-  let belimo: BelimoSimulator;
-  let climkit: ClimkitSimulator;
-  let benext: MyBeNextSimulator;
-  let wiotys: WiotysSimulator;
-  let voltaware: VoltawareSimulator;
+  const clouds: SecretsRun[] = [];
+  let sources: string[] = [];
   let broker: EmbeddedBroker;
   let rec: Recorder;
   let dir: string;
@@ -120,41 +102,8 @@ describe("no secret leaves the daemon", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "c2m-secrets-"));
-    belimo = await startBelimoSimulator({
-      valves: 3,
-      actuators: 1,
-      unregistered: 0,
-      clientId: CLIENTS.belimo,
-      clientSecret: S.belimoClientSecret,
-      username: USERS.belimo,
-      password: S.belimoPassword,
-      accessTokenLifetimeS: 3,
-      deviceDataRate: 100,
-      deviceDataBurst: 50,
-      jobDelayMs: 200,
-    });
-    climkit = await startClimkitSimulator({
-      username: USERS.climkit,
-      password: S.climkitPassword,
-      sites: [site("64c3a0000000000000000001", "Les Vergers", [meter("64c3a00000000000000000a1", "electricity", "Flat A")])],
-      periodMs: 1_000,
-      tokenLifetimeMs: 6_000,
-      rateLimitMs: 0,
-    });
-    benext = await startMyBeNextSimulator({ username: USERS.benext, password: S.benextPassword, apikey: S.benextApikey, timeScale: 60 });
-    wiotys = await startWiotysSimulator({
-      clientId: CLIENTS.wiotys,
-      clientSecret: S.wiotysClientSecret,
-      username: USERS.wiotys,
-      password: S.wiotysPassword,
-      accessTokenLifetime: 3,
-    });
-    voltaware = await startVoltawareSimulator({
-      clientId: CLIENTS.voltaware,
-      clientSecret: S.voltawareClientSecret,
-      tokenLifetimeSecs: 3,
-      broker: { username: "events-user", password: S.eventsPassword, topic: "smartmeter/{{meter}}/events" },
-    });
+    for (const v of VENDOR_TABLE) clouds.push(await v.secrets());
+    sources = clouds.flatMap((c) => c.sources().map((s) => s.id as string));
     const brokerPort = await freePort();
     broker = await startEmbeddedBroker({ host: "127.0.0.1", port: brokerPort, username: S.mqttUser, password: S.mqttPassword });
     const mqttUrl = `mqtt://${S.mqttUser}:${encodeURIComponent(S.mqttPassword)}@127.0.0.1:${brokerPort}`;
@@ -166,55 +115,7 @@ describe("no secret leaves the daemon", () => {
         health: { port: healthPort },
         log_level: level,
         data_dir: join(dir, `data-${level}`),
-        sources: [
-          {
-            id: "valves",
-            type: "belimo",
-            base_url: belimo.url,
-            token_url: belimo.tokenUrl,
-            client_id: CLIENTS.belimo,
-            client_secret: S.belimoClientSecret,
-            username: USERS.belimo,
-            password: S.belimoPassword,
-            interval: "1s",
-            requests_per_second: 50,
-            job_poll_interval: "200ms",
-            job_timeout: "3s",
-          },
-          { id: "metering", type: "climkit", base_url: climkit.apiUrl, username: USERS.climkit, password: S.climkitPassword, interval: "1s", backfill: "30s", sensors: false },
-          { id: "home", type: "mybenext", base_url: benext.url, username: USERS.benext, password: S.benextPassword, interval: "1s" },
-          { id: "office", type: "mybenext", base_url: benext.url, apikey: S.benextApikey, interval: "1s" },
-          {
-            id: "solink",
-            type: "wiotys",
-            base_url: wiotys.url,
-            keycloak_url: wiotys.url,
-            realm: wiotys.realm,
-            corporate_account: "SoLink",
-            client_id: CLIENTS.wiotys,
-            client_secret: S.wiotysClientSecret,
-            username: USERS.wiotys,
-            password: S.wiotysPassword,
-            interval: "1s",
-            requests_per_second: 50,
-          },
-          {
-            id: "meter",
-            type: "voltaware",
-            base_url: voltaware.url,
-            client_id: CLIENTS.voltaware,
-            client_secret: S.voltawareClientSecret,
-            interval: "1s",
-            rate_limit: 50,
-            events: {
-              url: voltaware.broker!.url,
-              username: "events-user",
-              password: S.eventsPassword,
-              topic: "smartmeter/{{meter}}/events",
-              meters: [{ id: "2001", values: [{ name: "power", topic: "p1/power" }] }],
-            },
-          },
-        ],
+        sources: clouds.flatMap((c) => c.sources()),
       });
     writeFileSync(join(dir, "trace.yaml"), config("trace"), { mode: 0o600 });
     writeFileSync(join(dir, "debug.yaml"), config("debug"), { mode: 0o600 });
@@ -223,7 +124,7 @@ describe("no secret leaves the daemon", () => {
   afterAll(async () => {
     await rec?.close();
     await broker?.close();
-    await Promise.all([belimo?.close(), climkit?.close(), benext?.close(), wiotys?.close(), voltaware?.close()]);
+    await Promise.all(clouds.map((c) => c.sim.close()));
   });
 
   it("in logs at trace, MQTT, /health, discover and error texts, through logins, refreshes, 401s, echoing 500s and failing commands", async () => {
@@ -233,47 +134,45 @@ describe("no secret leaves the daemon", () => {
     let failing: Run | undefined;
     try {
       // Logins, first polls and the events broker.
-      await waitFor("every source online", () => SOURCES.every((id) => info().some((s) => s.id === id && s.state === "online")), 45_000);
-      await rec.publish("p1/power", "1234");
-      await waitFor("an event at Voltaware's broker", () => (voltaware.broker?.events.length ?? 0) > 0, 10_000);
+      await waitFor("every source online", () => sources.every((id) => info().some((s) => s.id === id && s.state === "online")), 45_000);
+      for (const { online } of clouds) {
+        if (!online) continue;
+        await rec.publish(online.topic, online.payload);
+        await waitFor(online.what, () => online.received(), 10_000);
+      }
       // Token refreshes (3 s tokens) and new logins where the vendor has no refresh (Climkit).
-      await waitFor(
-        "token renewals",
-        () => belimo.tokenCounters().refreshes > 0 && voltaware.tokenStats.refreshes > 0 && wiotys.issuedTokens().length > 2 && climkit.tokensIssued > 1,
-        20_000,
-      );
+      await waitFor("token renewals", () => clouds.every((c) => c.renewed()), 20_000);
       // A forced 401 at every cloud: the daemon logs in again.
-      const before = { belimo: belimo.tokenCounters().logins, climkit: climkit.tokensIssued };
-      belimo.faults.unauthorizedNext = 1;
-      climkit.faults.unauthorizedNext = 1;
-      benext.faults.unauthorizedNext = 2;
-      wiotys.faults.unauthorizedNext = 1;
-      voltaware.faults.unauthorizedNext = 1;
-      await waitFor("401s answered", () => belimo.faults.unauthorizedNext + climkit.faults.unauthorizedNext + benext.faults.unauthorizedNext + wiotys.faults.unauthorizedNext + voltaware.faults.unauthorizedNext === 0, 10_000);
-      await waitFor("new logins after the 401s", () => belimo.tokenCounters().logins + belimo.tokenCounters().refreshes > before.belimo && climkit.tokensIssued > before.climkit, 10_000);
+      const before = clouds.map((c) => c.renewals?.());
+      for (const c of clouds) c.sim.faults.unauthorizedNext = c.unauthorized;
+      await waitFor("401s answered", () => clouds.every((c) => c.sim.faults.unauthorizedNext === 0), 10_000);
+      await waitFor("new logins after the 401s", () => clouds.every((c, i) => c.renewals === undefined || c.renewals() > before[i]!), 10_000);
       expect(JSON.parse(await health())).toMatchObject({ status: "ok" });
       expect(await working.exited).toBe(0);
       // Clouds that quote the request back in a 500: API calls (Bearer, Basic, Apikey) and, as
       // the 3 s tokens run out, token requests (passwords and client secrets in their bodies).
-      const writes = ["valves", "home", "office"].map((id) => commands(rec, id)[0]);
-      for (const [i, w] of writes.entries()) expect(w, `a writable entity of ${["valves", "home", "office"][i]}`).toBeDefined();
-      // Climkit's API calls first, its logins not yet: a Bearer token quoted back, whenever the
-      // token runs out (once every cloud echoes, a loaded machine can see only token requests fail).
-      climkit.faults.only = "meter_data";
-      climkit.faults.echo = true;
-      await waitFor("Climkit's echoed API call in the log", () => /authorization: Bearer \*\*\*/.test(daemon.stdout), 30_000);
-      climkit.faults.only = null;
-      for (const sim of [belimo, climkit, benext, wiotys, voltaware]) sim.faults.echo = true;
+      const writable = clouds.flatMap((c) => c.writable);
+      expect(writable.length).toBeGreaterThan(0);
+      const writes = writable.map((id) => commands(rec, id)[0]);
+      for (const [i, w] of writes.entries()) expect(w, `a writable entity of ${writable[i]}`).toBeDefined();
+      // Where a vendor asks for it, its cloud alone echoes first (Climkit: its API calls, see there).
+      for (const { echoFirst } of clouds) {
+        if (!echoFirst) continue;
+        echoFirst.apply();
+        await waitFor(echoFirst.what, () => echoFirst.logged.test(daemon.stdout), 30_000);
+        echoFirst.undo();
+      }
+      for (const c of clouds) c.sim.faults.echo = true;
       const echoing = Date.now();
       failing = cli(["discover", "--config", join(dir, "debug.yaml")]);
-      await waitFor("every source failing with the echoed 500", () => SOURCES.every((id) => info().some((s) => s.id === id && typeof s.last_error === "string" && s.last_error.includes("500"))), 20_000);
+      await waitFor("every source failing with the echoed 500", () => sources.every((id) => info().some((s) => s.id === id && typeof s.last_error === "string" && s.last_error.includes("500"))), 20_000);
       for (const w of writes) await rec.publish(w!.topic, w!.payload);
       for (const w of writes) {
         const result = JSON.parse((await rec.waitFor(`${w!.topic}/result`, () => true, 15_000, echoing)).payload) as Json;
         expect(result).toMatchObject({ ok: false, error: expect.stringContaining("500") });
       }
       await waitFor("token requests answered by the echo", () => Date.now() - echoing > 4_000, 10_000);
-      await waitFor("every source offline", () => SOURCES.every((id) => info().some((s) => s.id === id && s.state === "offline")), 20_000);
+      await waitFor("every source offline", () => sources.every((id) => info().some((s) => s.id === id && s.state === "offline")), 20_000);
       const during = JSON.parse(await health()) as Json;
       expect((during.sources as Json[]).every((s) => typeof s.last_error === "string")).toBe(true);
       // The echoed texts did reach the error messages, with the secrets in them scrubbed.
@@ -294,17 +193,15 @@ describe("no secret leaves the daemon", () => {
     );
     for (const m of rec.messages) captured.push({ where: `MQTT ${m.topic}`, text: `${m.topic} ${m.payload}` });
 
-    const tokens = [...climkit.issuedTokens(), ...belimo.issuedTokens(), ...wiotys.issuedTokens(), ...voltaware.issuedTokens()];
+    const tokens = clouds.flatMap((c) => c.issuedTokens());
     expect(tokens.length).toBeGreaterThan(10);
     const needles = new Map<string, string>();
-    for (const [name, secret] of Object.entries(S)) {
+    for (const [name, secret] of [...Object.entries(S), ...clouds.flatMap((c) => Object.entries(c.secrets))]) {
       if (name === "mqttUser") continue;
       for (const form of forms(secret)) needles.set(form, name);
     }
-    needles.set(base64(USERS.benext, S.benextPassword), "Basic user:password");
     needles.set(base64(S.mqttUser, S.mqttPassword), "MQTT user:password in base64");
-    needles.set(base64(CLIENTS.belimo, S.belimoClientSecret), "Belimo client in base64");
-    needles.set(base64(CLIENTS.wiotys, S.wiotysClientSecret), "Wiotys client in base64");
+    for (const b of clouds.flatMap((c) => c.basic)) needles.set(base64(b.user, b.password), b.name);
     for (const token of tokens) for (const form of forms(token)) needles.set(form, `issued token ${token.slice(0, 6)}…`);
 
     const leaks: string[] = [];

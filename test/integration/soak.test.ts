@@ -22,33 +22,14 @@ import { parseConfig, secretValues } from "../../src/config/index.js";
 import { Daemon } from "../../src/daemon/daemon.js";
 import { createLogger, SecretScrubber } from "../../src/log.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startBelimoSimulator } from "../../src/simulators/belimo/index.js";
-import { meter, site, startClimkitSimulator } from "../../src/simulators/climkit/index.js";
-import { DEMO_IDS, startMyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
-import { startVoltawareSimulator } from "../../src/simulators/voltaware/index.js";
-import { startWiotysSimulator } from "../../src/simulators/wiotys/index.js";
 import { sleep, startAedes } from "../helpers/mqtt.js";
+import { VENDOR_TABLE, type Simulator } from "../helpers/vendors.js";
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 0);
 const DURATION_MS = MINUTES > 0 ? MINUTES * 60_000 : 30_000;
 
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;
-
-interface Faults {
-  outage: boolean;
-  status500: boolean;
-  malformed: boolean;
-  slowMs: number;
-  unauthorizedNext: number;
-  rateLimitNext: number;
-}
-interface Sim {
-  faults: Faults;
-  requests: unknown[];
-  resetFaults(): void;
-  close(): Promise<void>;
-}
 
 /** A small deterministic PRNG (mulberry32): a failing soak can be run again with the same faults. */
 function prng(seed: number): () => number {
@@ -88,26 +69,16 @@ it(`stays level over thousands of polls under random faults (${DURATION_MS / 100
   process.on("unhandledRejection", onUnhandled);
   cleanup.push(async () => void process.off("unhandledRejection", onUnhandled));
 
-  const belimo = await startBelimoSimulator({ valves: 3, actuators: 1, unregistered: 0, timeScale: 60, accessTokenLifetimeS: 3, deviceDataRate: 200, deviceDataBurst: 50, maxInFlight: 20 });
-  const climkit = await startClimkitSimulator({ sites: [site("64e5a0000000000000000001", "Small site", [meter("64e5a00000000000000000a1", "electricity", "Building", { is_rule_meter: true })])], periodMs: 1_000, tokenLifetimeMs: 5_000, maxLog: 100 });
-  const mybenext = await startMyBeNextSimulator({ timeScale: 60 });
-  const wiotys = await startWiotysSimulator({ accessTokenLifetime: 3, refreshTokenLifetime: 8, timeScale: 60 });
-  const voltaware = await startVoltawareSimulator({ tokenLifetimeSecs: 3 });
-  const sims: Record<string, Sim> = { belimo, climkit, mybenext, wiotys, voltaware };
+  // Every vendor, each source named after its vendor.
+  const clouds = [];
+  for (const v of VENDOR_TABLE) clouds.push({ type: v.type, cloud: await v.soak.start(), soak: v.soak });
+  const sims: Record<string, Simulator> = Object.fromEntries(clouds.map((c) => [c.type, c.cloud.sim]));
   for (const s of Object.values(sims)) cleanup.push(() => s.close());
   let broker: EmbeddedBroker = await startAedes();
   const port = Number(new URL(broker.url).port);
   cleanup.push(() => broker.close());
 
-  const b = belimo.credentials;
-  const w = wiotys.credentials;
-  const sources = [
-    { id: "valves", type: "belimo", base_url: belimo.url, token_url: belimo.tokenUrl, client_id: b.clientId, client_secret: b.clientSecret, username: b.username, password: b.password, requests_per_second: 50, max_in_flight: 10 },
-    { id: "metering", type: "climkit", base_url: climkit.apiUrl, username: "demo", password: "demo-password", backfill: "10s", sensors: false },
-    { id: "home", type: "mybenext", base_url: mybenext.url, username: "demo", password: "demo-password" },
-    { id: "ups", type: "wiotys", base_url: wiotys.url, keycloak_url: wiotys.url, realm: wiotys.realm, client_id: w.clientId, client_secret: w.clientSecret, username: w.username, password: w.password, corporate_account: "SoLink", requests_per_second: 100 },
-    { id: "meter", type: "voltaware", base_url: voltaware.url, client_id: "demo-client", client_secret: "demo-secret", rate_limit: 200, retry_interval: "1s" },
-  ];
+  const sources = clouds.map((c) => c.cloud.source(c.type, c.soak.extra));
   const yaml = stringify({
     mqtt: { url: broker.url, client_id: "c2m_soak" },
     health: { enabled: false },
@@ -208,12 +179,14 @@ it(`stays level over thousands of polls under random faults (${DURATION_MS / 100
   // Commands too: each one asks for a poll at once, the path where node-schedule leaked jobs.
   const commander = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 200, clientId: "soak_commander" });
   cleanup.push(() => commander.endAsync(true));
-  const SWITCH = `cloud2mqtt/home/product_${DEMO_IDS.products.washingMachine}/property_${DEMO_IDS.switchProperty}/set`;
+  const sends = clouds.flatMap((c) => (c.soak.command ? c.soak.command.payloads.map((payload) => ({ topic: `cloud2mqtt/${c.type}/${c.soak.command!.entity}/set`, payload })) : []));
+  expect(sends.length).toBeGreaterThan(0);
   let commands = 0;
   const runInjector = async (): Promise<void> => {
     while (injecting) {
       if (commander.connected) {
-        commander.publish(SWITCH, commands % 2 === 0 ? "OFF" : "ON");
+        const send = sends[commands % sends.length]!;
+        commander.publish(send.topic, send.payload);
         commands++;
       }
       await inject();

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { freePort, Recorder, startAedes } from "../helpers/mqtt.js";
 
 interface Health {
@@ -32,10 +32,7 @@ describe("a source restarted with a wrong password", () => {
   });
 
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
-    await sim?.close();
+    await stopAll(d, rec, broker, sim);
   });
 
   it("is offline from the start of the run and /health reports it as never succeeded", async () => {

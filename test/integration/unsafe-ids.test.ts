@@ -6,13 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { idKey } from "../../src/model/index.js";
-import { startBelimoSimulator, type BelimoSimulator } from "../../src/simulators/belimo/index.js";
-import { meter, site, startClimkitSimulator, type ClimkitSimulator } from "../../src/simulators/climkit/index.js";
-import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
-import { startWiotysSimulator, type WiotysSimulator } from "../../src/simulators/wiotys/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { Recorder, startAedes } from "../helpers/mqtt.js";
+import { VENDOR_TABLE, type RunningVendor } from "../helpers/vendors.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -21,6 +18,9 @@ const HOSTILE = ["../admin", "a/b", "a b", "a+b", "a#b", "a_b", "../../admin", "
 /** Ids no URL can carry as a path segment: those devices are left out, the rest carries on. */
 const UNUSABLE = ["..", "."];
 const LEVEL = /^[A-Za-z0-9_-]+$/;
+
+/** The vendors whose simulators serve ids of their own in URL paths; each source is named after its vendor. */
+const VENDORS = VENDOR_TABLE.flatMap((v) => ("covered" in v.unsafeIds ? [] : [{ type: v.type, spec: v.unsafeIds }]));
 
 /** The device id segment (decoded) after `marker` in each request path of a simulator. */
 function idsRequested(paths: string[], marker: string): string[] {
@@ -34,10 +34,7 @@ function idsRequested(paths: string[], marker: string): string[] {
 }
 
 describe("vendor ids unsafe in topics and URLs", () => {
-  let belimo: BelimoSimulator;
-  let climkit: ClimkitSimulator;
-  let wiotys: WiotysSimulator;
-  let voltaware: VoltawareSimulator;
+  const clouds = new Map<string, RunningVendor>();
   let broker: EmbeddedBroker;
   let rec: Recorder;
   let d: TestDaemon;
@@ -50,53 +47,23 @@ describe("vendor ids unsafe in topics and URLs", () => {
   const cfgTopic = (source: string, key: string) => `homeassistant/device/cloud2mqtt_${source}_${key}/config`;
 
   beforeAll(async () => {
-    const ids = [...UNUSABLE, ...HOSTILE];
-    belimo = await startBelimoSimulator({ valves: ids.length, actuators: 0, unregistered: 0, ids, timeScale: 60, deviceDataRate: 100, deviceDataBurst: 50, maxInFlight: 20, jobDelayMs: 100 });
-    climkit = await startClimkitSimulator({
-      rateLimitMs: 0,
-      sites: [
-        site("../admin", "Traversal", HOSTILE.slice(0, 6).map((id, i) => meter(id, "electricity", `Meter ${i}`))),
-        site("a?x=1", "Query", [...HOSTILE.slice(6), ...UNUSABLE].map((id, i) => meter(id, "electricity", `Meter q${i}`))),
-        site("..", "Unusable", [meter("64b2a00000000000000000f1", "electricity", "Never read")]),
-      ],
-    });
-    wiotys = await startWiotysSimulator({ timeScale: 60, extraDeviceUuids: ids });
-    voltaware = await startVoltawareSimulator({ meters: ids });
+    for (const v of VENDORS) clouds.set(v.type, await v.spec.start(HOSTILE, UNUSABLE));
     broker = await startAedes();
     rec = await Recorder.start(broker.url, ["#"]);
-    const b = belimo.credentials;
-    const w = wiotys.credentials;
-    d = await startTestDaemon({
-      mqttUrl: broker.url,
-      sources: [
-        { id: "valves", type: "belimo", base_url: belimo.url, token_url: belimo.tokenUrl, client_id: b.clientId, client_secret: b.clientSecret, username: b.username, password: b.password, interval: "2s", requests_per_second: 50, max_in_flight: 20, job_poll_interval: "100ms", job_timeout: "5s" },
-        { id: "metering", type: "climkit", base_url: climkit.apiUrl, username: "demo", password: "demo-password", interval: "2s", backfill: "30s", sensors: false },
-        { id: "ups", type: "wiotys", base_url: wiotys.url, keycloak_url: wiotys.url, realm: wiotys.realm, client_id: w.clientId, client_secret: w.clientSecret, username: w.username, password: w.password, interval: "2s", requests_per_second: 50, corporate_account: "SoLink" },
-        { id: "meter", type: "voltaware", base_url: voltaware.url, client_id: "demo-client", client_secret: "demo-secret", interval: "2s", rate_limit: 100 },
-      ],
-    });
-    for (const source of ["valves", "metering", "ups", "meter"]) await rec.waitFor(`cloud2mqtt/${source}/availability`, (p) => p === "online", 45_000);
+    d = await startTestDaemon({ mqttUrl: broker.url, sources: VENDORS.map((v) => clouds.get(v.type)!.source(v.type, v.spec.extra)) });
+    for (const v of VENDORS) await rec.waitFor(`cloud2mqtt/${v.type}/availability`, (p) => p === "online", 45_000);
     // Every hostile device of every source announced (the last key of each list).
     const last = HOSTILE.at(-1)!;
-    for (const t of [cfgTopic("valves", idKey(last)), cfgTopic("metering", `meter_${idKey(last)}`), cfgTopic("ups", idKey(last)), cfgTopic("meter", `sensor_${idKey(last)}`)]) {
-      await rec.waitFor(t, (p) => p.length > 0, 30_000);
-    }
+    for (const v of VENDORS) await rec.waitFor(cfgTopic(v.type, `${v.spec.keyPrefix}${idKey(last)}`), (p) => p.length > 0, 30_000);
   }, 90_000);
 
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
-    await Promise.all([belimo?.close(), climkit?.close(), wiotys?.close(), voltaware?.close()]);
+    await stopAll(d, rec, broker);
+    await Promise.all([...clouds.values()].map((c) => c.sim.close()));
   });
 
   it("gives every device a key of its own made of safe characters, in every source", () => {
-    const expected: Record<string, string[]> = {
-      valves: HOSTILE.map((id) => idKey(id)),
-      metering: HOSTILE.map((id) => `meter_${idKey(id)}`),
-      ups: HOSTILE.map((id) => idKey(id)),
-      meter: HOSTILE.map((id) => `sensor_${idKey(id)}`),
-    };
+    const expected: Record<string, string[]> = Object.fromEntries(VENDORS.map((v) => [v.type, HOSTILE.map((id) => `${v.spec.keyPrefix}${idKey(id)}`)]));
     const all = configs();
     for (const [source, keys] of Object.entries(expected)) {
       expect(new Set(keys).size).toBe(HOSTILE.length);
@@ -106,7 +73,7 @@ describe("vendor ids unsafe in topics and URLs", () => {
       }
     }
     // The safe id keeps its key: existing installs keep their entity ids.
-    expect(all.has(cfgTopic("valves", "a_b"))).toBe(true);
+    for (const v of VENDORS) expect(all.has(cfgTopic(v.type, `${v.spec.keyPrefix}a_b`)), v.type).toBe(true);
   });
 
   it("publishes no topic with an extra level or a wildcard, and no unique id with a character HA refuses", () => {
@@ -149,16 +116,13 @@ describe("vendor ids unsafe in topics and URLs", () => {
       for (const id of requested) if (!own.test(id)) expect([...valid, ...extra], `${name} requested ${JSON.stringify(id)}`).toContain(id);
       return requested;
     };
-    const b = check("belimo", belimo.requests.filter((r) => r.server === "api").map((r) => r.path), "devices", ["stats"]);
-    for (const id of HOSTILE) expect(b.has(id), `belimo ${id}`).toBe(true);
-    const v = check("voltaware", voltaware.requests.map((r) => r.path), "sensors");
-    for (const id of HOSTILE) expect(v.has(id), `voltaware ${id}`).toBe(true);
-    const w = check("wiotys", wiotys.requests.map((r) => r.path), "devices");
-    for (const id of HOSTILE) expect(w.has(id), `wiotys ${id}`).toBe(true);
-    const climkitPaths = climkit.requests.map((r) => r.path);
-    check("climkit", climkitPaths, "meter_data_raw", []);
-    const sites = new Set([...idsRequested(climkitPaths, "installation_infos"), ...idsRequested(climkitPaths, "meter_info")]);
-    expect([...sites].sort()).toEqual(["../admin", "a?x=1"]);
+    for (const v of VENDORS) {
+      const paths = v.spec.apiRequests(clouds.get(v.type)!).map((r) => r.path);
+      const requested = check(v.type, paths, v.spec.marker, v.spec.otherSegments);
+      if (v.spec.everyIdRequested) for (const id of HOSTILE) expect(requested.has(id), `${v.type} ${id}`).toBe(true);
+      const containers = v.spec.containers;
+      if (containers) expect([...new Set(containers.markers.flatMap((m) => idsRequested(paths, m)))].sort(), v.type).toEqual([...containers.ids].sort());
+    }
   });
 
   it("leaves out only the devices whose id cannot be a path segment, and says so", () => {
@@ -169,13 +133,19 @@ describe("vendor ids unsafe in topics and URLs", () => {
   });
 
   it("writes to a device with a hostile id through its escaped topic, and only to that device", async () => {
-    const topic = `cloud2mqtt/valves/${idKey("../admin")}/evcloud_110`;
-    const since = Date.now();
-    const before = belimo.requests.length;
-    await rec.publish(`${topic}/set`, "35");
-    expect(JSON.parse((await rec.waitFor(`${topic}/set/result`, () => true, 15_000, since)).payload)).toEqual({ ok: true, value: 35 });
-    const posts = belimo.requests.slice(before).filter((r) => r.method === "POST" && r.server === "api");
-    expect(posts.map((r) => r.path)).toEqual([`/api/v3/devices/${encodeURIComponent("../admin")}/data`]);
-    expect(idsRequested(posts.map((r) => r.path), "devices")).toEqual(["../admin"]);
+    const writers = VENDORS.filter((v) => v.spec.write);
+    expect(writers.length).toBeGreaterThan(0);
+    for (const v of writers) {
+      const write = v.spec.write!;
+      const cloud = clouds.get(v.type)!;
+      const topic = `cloud2mqtt/${v.type}/${v.spec.keyPrefix}${idKey("../admin")}/${write.entity}`;
+      const since = Date.now();
+      const before = write.requests(cloud).length;
+      await rec.publish(`${topic}/set`, write.payload);
+      expect(JSON.parse((await rec.waitFor(`${topic}/set/result`, () => true, 15_000, since)).payload)).toEqual({ ok: true, value: write.value });
+      const posts = write.requests(cloud).slice(before);
+      expect(posts.map((r) => r.path)).toEqual([write.path("../admin")]);
+      expect(idsRequested(posts.map((r) => r.path), v.spec.marker)).toEqual(["../admin"]);
+    }
   });
 });

@@ -13,11 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
 import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
+import { EVENTS_TOPIC, EVENTS_USER, eventsSource } from "../helpers/voltaware-events.js";
 
-const TOPIC = "partners/acme/{{meter}}/events";
-const BROKER_USER = { username: "acme", password: "broker-secret-1" };
 
 async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -58,17 +57,13 @@ describe("Voltaware events: the daemon with a full disk under the event queue", 
     mkdirSync(queueDir, { recursive: true });
     refusedMount = tryMount(queueDir);
     if (refusedMount) return;
-    sim = await startVoltawareSimulator({ broker: { ...BROKER_USER, topic: TOPIC } });
+    sim = await startVoltawareSimulator({ broker: { ...EVENTS_USER, topic: EVENTS_TOPIC } });
     benext = await startMyBeNextSimulator({ timeScale: 60 });
     local = await startAedes();
     rec = await Recorder.start(local.url);
   });
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await local?.close();
-    await benext?.close();
-    await sim?.close();
+    await stopAll(d, rec, local, benext, sim);
     if (!refusedMount) execFileSync("umount", ["-l", queueDir]);
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -83,22 +78,7 @@ describe("Voltaware events: the daemon with a full disk under the event queue", 
       dataDir,
       sources: [
         { id: "home", type: "mybenext", base_url: benext.url, username: "demo", password: "demo-password", interval: "1s" },
-        {
-          id: "meter",
-          type: "voltaware",
-          base_url: sim.url,
-          client_id: "demo-client",
-          client_secret: "demo-secret",
-          interval: "1s",
-          rate_limit: 50,
-          events: {
-            url: sim.broker!.url,
-            ...BROKER_USER,
-            topic: TOPIC,
-            payload: '{"meter_id": {{meter}}, "timestamp": {{timestamp}}, "power": {{power}}}',
-            meters: [{ id: "2001", values: [{ name: "power", topic: "p1/power" }] }],
-          },
-        },
+        eventsSource(sim),
       ],
     });
     const info = (): SourceInfo[] => (JSON.parse(rec.last("cloud2mqtt/bridge/info") ?? '{"sources":[]}') as { sources: SourceInfo[] }).sources;

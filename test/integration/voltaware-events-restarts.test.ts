@@ -14,45 +14,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EventQueue } from "../../src/bridges/voltaware/event-queue.js";
 import { EventsPublisher } from "../../src/bridges/voltaware/events.js";
 import { startEventsBroker, type EventsBroker } from "../../src/simulators/voltaware/broker.js";
-import { startVoltawareSimulator, type ReceivedEvent, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
+import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
+import { EVENTS_TOPIC, EVENTS_USER, eventsSource, powers, range, waitUntil } from "../helpers/voltaware-events.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const CHILD = join(ROOT, "test/fixtures/events-child.mjs");
-const TOPIC = "partners/acme/{{meter}}/events";
-const BROKER_USER = { username: "acme", password: "broker-secret-1" };
 
-const powers = (events: ReceivedEvent[]): number[] => events.map((e) => Number(e.payload.power));
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-function eventsSource(sim: VoltawareSimulator): Record<string, unknown> {
-  return {
-    id: "meter",
-    type: "voltaware",
-    base_url: sim.url,
-    client_id: "demo-client",
-    client_secret: "demo-secret",
-    interval: "1s",
-    rate_limit: 50,
-    events: {
-      url: sim.broker!.url,
-      ...BROKER_USER,
-      topic: TOPIC,
-      payload: '{"meter_id": {{meter}}, "timestamp": {{timestamp}}, "power": {{power}}}',
-      meters: [{ id: "2001", values: [{ name: "power", topic: "p1/power" }] }],
-    },
-  };
-}
 
 describe("Voltaware events: a refused connection is retried with backoff until the broker accepts", () => {
   let sim: VoltawareSimulator | undefined;
@@ -62,7 +33,7 @@ describe("Voltaware events: a refused connection is retried with backoff until t
 
   /** A simulator whose broker refuses the next `count` connections with `code`, before the daemon starts. */
   const setup = async (count: number, code: 3 | 5): Promise<{ sim: VoltawareSimulator; rec: Recorder; d: TestDaemon }> => {
-    sim = await startVoltawareSimulator({ broker: { ...BROKER_USER, topic: TOPIC } });
+    sim = await startVoltawareSimulator({ broker: { ...EVENTS_USER, topic: EVENTS_TOPIC } });
     sim.broker!.refuseNext(count, code);
     local = await startAedes();
     rec = await Recorder.start(local.url);
@@ -70,10 +41,7 @@ describe("Voltaware events: a refused connection is retried with backoff until t
     return { sim, rec, d };
   };
   afterEach(async () => {
-    await d?.stop();
-    await rec?.close();
-    await local?.close();
-    await sim?.close();
+    await stopAll(d, rec, local, sim);
     d = rec = local = sim = undefined;
   });
 
@@ -148,7 +116,7 @@ describe("Voltaware events: QoS 2 across kill -9 of the process", () => {
       const built = spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "inherit" });
       if (built.status !== 0) throw new Error("cannot build dist/");
     }
-    broker = await startEventsBroker({ topic: TOPIC }, () => undefined);
+    broker = await startEventsBroker({ topic: EVENTS_TOPIC }, () => undefined);
   });
   afterAll(async () => {
     await broker?.close();
@@ -199,7 +167,7 @@ describe("Voltaware events: closing the publisher", () => {
     const path = join(mkdtempSync(join(tmpdir(), "c2m-close-")), "events.jsonl");
     const log = pino({ level: "silent" });
     const queue = new EventQueue(path, 10, log);
-    const cfg = { url: `mqtt://127.0.0.1:${port}`, topic: TOPIC, payload: '{"timestamp": {{timestamp}}, "power": {{power}}}', qos: 2 as const, queueSize: 10, meters: [] };
+    const cfg = { url: `mqtt://127.0.0.1:${port}`, topic: EVENTS_TOPIC, payload: '{"timestamp": {{timestamp}}, "power": {{power}}}', qos: 2 as const, queueSize: 10, meters: [] };
     const publisher = new EventsPublisher(cfg, queue, log, "c2m-close-test");
     try {
       publisher.start();

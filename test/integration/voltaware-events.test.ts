@@ -10,48 +10,21 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_IDS, startMyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
-import { startVoltawareSimulator, type ReceivedEvent, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
+import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { MOSQUITTO, Recorder, freePort, sleep, startAedes } from "../helpers/mqtt.js";
 import { OPENSSL, withoutTools } from "../helpers/tools.js";
+import { EVENTS_TOPIC, EVENTS_USER, eventsSource, powers, range, waitUntil } from "../helpers/voltaware-events.js";
 
 const BASE = "cloud2mqtt/meter";
-const TOPIC = "partners/acme/{{meter}}/events";
 const PAYLOAD = '{"meter_id": {{meter}}, "timestamp": {{timestamp}}, "power": {{power}}, "energy": {{energy}}}';
-const BROKER_USER = { username: "acme", password: "broker-secret-1" };
 
 /** A source whose events go to `url`; its API is the simulator's (the events device is published by its polls). */
-function eventsSource(sim: VoltawareSimulator, url: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id: "meter",
-    type: "voltaware",
-    base_url: sim.url,
-    client_id: "demo-client",
-    client_secret: "demo-secret",
-    interval: "1s",
-    rate_limit: 50,
-    events: {
-      url,
-      ...BROKER_USER,
-      topic: TOPIC,
-      payload: PAYLOAD,
-      meters: [{ id: "2001", values: [{ name: "power", topic: "p1/power" }, { name: "energy", topic: "p1/energy", path: "total", scale: 1000 }] }],
-      ...extra,
-    },
-  };
+function meterSource(sim: VoltawareSimulator, url: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return eventsSource(sim, { url, payload: PAYLOAD, meters: [{ id: "2001", values: [{ name: "power", topic: "p1/power" }, { name: "energy", topic: "p1/energy", path: "total", scale: 1000 }] }], ...extra });
 }
 
-const powers = (events: ReceivedEvent[]): number[] => events.map((e) => Number(e.payload.power));
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe("Voltaware smart-meter events (second broker, restarts)", () => {
   let sim: VoltawareSimulator;
@@ -68,18 +41,15 @@ describe("Voltaware smart-meter events (second broker, restarts)", () => {
   const queued = (n: number, since = 0) => rec.waitFor(`${BASE}/events/queued`, (p) => p === String(n), 20_000, since);
 
   beforeAll(async () => {
-    sim = await startVoltawareSimulator({ broker: { ...BROKER_USER, topic: TOPIC } });
+    sim = await startVoltawareSimulator({ broker: { ...EVENTS_USER, topic: EVENTS_TOPIC } });
     local = await startAedes();
     rec = await Recorder.start(local.url);
     dataDir = mkdtempSync(join(tmpdir(), "c2m-events-"));
-    d = await startTestDaemon({ mqttUrl: local.url, dataDir, sources: [eventsSource(sim, sim.broker!.url)] });
+    d = await startTestDaemon({ mqttUrl: local.url, dataDir, sources: [meterSource(sim, sim.broker!.url)] });
     await waitUntil(() => sim.broker!.connections.length > 0, 10_000, "the events connection");
   });
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await local?.close();
-    await sim?.close();
+    await stopAll(d, rec, local, sim);
   });
 
   it("sends one event per reading, in order, with QoS 2 on the configured topic, and the meter then exists at Voltaware", async () => {
@@ -126,7 +96,7 @@ describe("Voltaware smart-meter events (second broker, restarts)", () => {
     expect(lines.filter((l) => l.s !== undefined && !acked.has(l.s)).map((l) => JSON.parse(l.p ?? "{}").power)).toEqual(range(16, 20));
 
     const restarted = Date.now();
-    d = await startTestDaemon({ mqttUrl: local.url, dataDir, sources: [eventsSource(sim, sim.broker!.url)] });
+    d = await startTestDaemon({ mqttUrl: local.url, dataDir, sources: [meterSource(sim, sim.broker!.url)] });
     expect(d.logs.join("")).toContain("events from the last run are waiting to be sent");
     await queued(5, restarted);
     await produce(21, 25);
@@ -139,17 +109,17 @@ describe("Voltaware smart-meter events (second broker, restarts)", () => {
 
   it("never lets the broker password or the client secret reach the logs or MQTT", () => {
     const everything = [...d.logs, ...rec.messages.map((m) => `${m.topic} ${m.payload}`)].join("\n");
-    expect(everything).not.toContain(BROKER_USER.password);
+    expect(everything).not.toContain(EVENTS_USER.password);
     expect(everything).not.toContain("demo-secret");
   });
 });
 
 describe("Voltaware events: full queue, refused login, another source's entity", () => {
   it("refuses new events when the queue is full with one clear warning, keeps the accepted ones, and names a refused login", async () => {
-    const sim = await startVoltawareSimulator({ broker: { ...BROKER_USER, topic: TOPIC } });
+    const sim = await startVoltawareSimulator({ broker: { ...EVENTS_USER, topic: EVENTS_TOPIC } });
     const local = await startAedes();
     const rec = await Recorder.start(local.url);
-    const d = await startTestDaemon({ mqttUrl: local.url, sources: [eventsSource(sim, sim.broker!.url, { password: "wrong-password", queue_size: 3 })] });
+    const d = await startTestDaemon({ mqttUrl: local.url, sources: [meterSource(sim, sim.broker!.url, { password: "wrong-password", queue_size: 3 })] });
     try {
       await waitUntil(() => d.logs.some((l) => l.includes("refused the login")), 10_000, "the refused login");
       await rec.publish("p1/energy", '{"total": 2}');
@@ -171,7 +141,7 @@ describe("Voltaware events: full queue, refused login, another source's entity",
   });
 
   it("feeds events from another source's entity: the myBeNext P1 meter's power", async () => {
-    const sim = await startVoltawareSimulator({ broker: { ...BROKER_USER, topic: TOPIC } });
+    const sim = await startVoltawareSimulator({ broker: { ...EVENTS_USER, topic: EVENTS_TOPIC } });
     const benext = await startMyBeNextSimulator({ timeScale: 60 });
     const local = await startAedes();
     const rec = await Recorder.start(local.url);
@@ -180,7 +150,7 @@ describe("Voltaware events: full queue, refused login, another source's entity",
       mqttUrl: local.url,
       sources: [
         { id: "home", type: "mybenext", base_url: benext.url, username: "demo", password: "demo-password", interval: "1s" },
-        eventsSource(sim, sim.broker!.url, {
+        meterSource(sim, sim.broker!.url, {
           payload: '{"timestamp": {{timestamp_s}}, "meter": {{meter}}, "values": {{values}}}',
           meters: [{ id: "3001", values: [{ name: "power", source: "home", device: p1, entity: `property_${DEMO_IDS.p1Power}` }, { name: "import_wh", source: "home", device: p1, entity: `property_${DEMO_IDS.p1Import}`, scale: 1000 }] }],
         }),
@@ -219,10 +189,10 @@ describe.skipIf(withoutTools({ openssl: OPENSSL }))("Voltaware events over TLS w
     ssl("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "client.pem", "-days", "2");
     const read = (f: string) => readFileSync(join(dir, f), "utf8");
 
-    const sim = await startVoltawareSimulator({ broker: { topic: TOPIC, tls: { key: read("server.key"), cert: read("server.pem"), ca: read("ca.pem"), requestCert: true } } });
+    const sim = await startVoltawareSimulator({ broker: { topic: EVENTS_TOPIC, tls: { key: read("server.key"), cert: read("server.pem"), ca: read("ca.pem"), requestCert: true } } });
     const local = await startAedes();
     const rec = await Recorder.start(local.url);
-    const source = eventsSource(sim, sim.broker!.url, { tls: { ca: join(dir, "ca.pem"), cert: join(dir, "client.pem"), key: join(dir, "client.key") } });
+    const source = meterSource(sim, sim.broker!.url, { tls: { ca: join(dir, "ca.pem"), cert: join(dir, "client.pem"), key: join(dir, "client.key") } });
     delete (source.events as Record<string, unknown>).username;
     delete (source.events as Record<string, unknown>).password;
     const d = await startTestDaemon({ mqttUrl: local.url, sources: [source] });
@@ -294,7 +264,7 @@ describe.skipIf(withoutTools({ mosquitto: MOSQUITTO }))("Voltaware events on Mos
 
     const local = await startAedes();
     const rec = await Recorder.start(local.url);
-    const source = eventsSource(api, url);
+    const source = meterSource(api, url);
     delete (source.events as Record<string, unknown>).username;
     delete (source.events as Record<string, unknown>).password;
     const d = await startTestDaemon({ mqttUrl: local.url, sources: [source] });

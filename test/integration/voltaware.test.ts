@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
 import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
 import * as ha from "../helpers/ha-rules.js";
 
@@ -97,11 +97,7 @@ describe("Voltaware end to end (simulator, aedes, daemon)", () => {
       console.log(d.logs.filter((l) => !l.includes('"source":"home"')).slice(-60).join(""));
       console.log(sim.requests.slice(-60).map((r) => `${new Date(r.time).toISOString()} ${r.method} ${r.path} ${r.status}`).join("\n"));
     }
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
-    await sim?.close();
-    await benext?.close();
+    await stopAll(d, rec, broker, sim, benext);
   });
 
   it("shows sensors and smart meters as devices with diagnostic entities", async () => {

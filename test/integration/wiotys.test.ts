@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { WIOTYS_IDS, startWiotysSimulator, type RecordedRequest, type WiotysSimulator } from "../../src/simulators/wiotys/index.js";
-import { startTestDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { checkDevicePayload } from "../helpers/ha-rules.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
 
@@ -54,11 +54,7 @@ describe("Socomec Wiotys end to end (simulator, aedes, daemon)", () => {
   });
 
   afterAll(async () => {
-    await d?.stop();
-    await rec?.close();
-    await broker?.close();
-    await sim?.close();
-    await lab?.close();
+    await stopAll(d, rec, broker, sim, lab);
   });
 
   it("announces UPS, meters and gateways with the entities Home Assistant should show", async () => {

@@ -1,5 +1,6 @@
 import { HTTPError, type Got } from "got";
 import { pathSegment } from "../../http/path.js";
+import { parseJson } from "../../http/unexpected.js";
 import { quote } from "../../log.js";
 import { TokenAuth, type Token } from "../../http/token-auth.js";
 import type { BridgeContext } from "../types.js";
@@ -209,7 +210,7 @@ export class BelimoClient {
   async writeDatapoints(deviceId: string, datapoints: Record<string, unknown>): Promise<Job> {
     const path = `${API}/devices/${pathSegment(deviceId)}/data`;
     const response = await this.api.post(path, { json: { datapoints }, responseType: "text" });
-    return this.jobFrom(`POST /${path}`, tryJson(response.body, `POST /${path}`));
+    return this.jobFrom(`POST /${path}`, parseJson(`POST /${path}`, response.body));
   }
 
   async job(jobId: string): Promise<Job> {
@@ -224,15 +225,15 @@ export class BelimoClient {
 
   private async getJson(path: string, searchParams?: Record<string, string>): Promise<unknown> {
     const response = await this.api.get(path, { searchParams, responseType: "text" });
-    return tryJson(response.body, `GET /${path}`);
+    return parseJson(`GET /${path}`, response.body);
   }
 }
 
-function tryJson(text: string, what?: string): unknown {
+/** A body that may be JSON (a token endpoint's error page need not be). */
+function tryJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    if (what) throw new UnexpectedResponseError(what, "JSON", text);
     return undefined;
   }
 }

@@ -52,14 +52,6 @@ export const METER_DATA_FIELDS = ["total", "self", "ext"] as const;
 export const SITE_DATA_FIELDS = ["conso_total", "prod_total", "from_ext", "self", "to_ext"] as const;
 export const RAW_FIELDS = ["en_im", "en_ex", "heat_energy_kwh", "vol_m3"] as const;
 
-export function parseJson(what: string, text: string, quote = true): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new UnexpectedResponseError(what, "JSON", quote ? text : `(${text.length} characters that are not JSON)`);
-  }
-}
-
 /** An id as the API may write it: a string, a number, or MongoDB's `{"$oid": "…"}`. */
 export function idOf(value: unknown): string | undefined {
   if (typeof value === "string" && value.trim() !== "") return value.trim();

@@ -4,12 +4,12 @@ import type { Logger } from "pino";
 import { TokenAuth, type Token } from "../../http/token-auth.js";
 import type { BridgeContext } from "../types.js";
 import { UnexpectedResponseError, isRecord } from "../errors.js";
+import { parseJson } from "../../http/unexpected.js";
 import {
   METER_DATA_FIELDS,
   RAW_FIELDS,
   SITE_DATA_FIELDS,
   formatUtc,
-  parseJson,
   parseMeters,
   parseSensors,
   parseSeries,

@@ -2,6 +2,7 @@ import type { Got } from "got";
 import type { AuthProvider } from "../../http/client.js";
 import type { BridgeContext } from "../types.js";
 import { UnexpectedResponseError, isRecord } from "../errors.js";
+import { parseJson } from "../../http/unexpected.js";
 
 const API = "login/api/v1";
 /** Resources whose GET the seed says take a `Range: resourceids` header. */
@@ -80,13 +81,5 @@ export class MyBeNextClient {
     const list = Array.isArray(body) ? body : isRecord(body) ? body[key] : undefined;
     if (!Array.isArray(list)) throw new UnexpectedResponseError(what, `{"${key}": [...]}`, body);
     return list.filter(isRecord) as T[];
-  }
-}
-
-function parseJson(what: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new UnexpectedResponseError(what, "JSON", text);
   }
 }

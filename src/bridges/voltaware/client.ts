@@ -3,6 +3,7 @@ import { pathSegment } from "../../http/path.js";
 import { TokenAuth, type Token } from "../../http/token-auth.js";
 import type { BridgeContext } from "../types.js";
 import { UnexpectedResponseError, isRecord } from "../errors.js";
+import { parseJson } from "../../http/unexpected.js";
 import { parseSensor, parseSensorList, type SensorInfo } from "./mapping.js";
 
 /** The seed: "The access token will expire after 12 hours". Used when a token answer leaves it out. */
@@ -113,13 +114,5 @@ export class VoltawareClient {
     const token: Token = { accessToken: answer.access_token, expiresAt: Date.now() + lifetime * 1000 };
     if (typeof answer.refresh_token === "string" && answer.refresh_token !== "") token.refreshToken = answer.refresh_token;
     return token;
-  }
-}
-
-export function parseJson(what: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new UnexpectedResponseError(what, "JSON", text);
   }
 }

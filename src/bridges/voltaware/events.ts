@@ -14,6 +14,7 @@ import type { ReadingFeed } from "../types.js";
 import type { EventsConfig, MeterConfig, ValueFeed } from "./config.js";
 import type { EventQueue, QueuedEvent } from "./event-queue.js";
 import { eventFields, renderPayload, renderTopic } from "./template.js";
+import { errorMessage } from "../../util/errors.js";
 
 const MIN_RECONNECT_MS = 1_000;
 const MAX_RECONNECT_MS = 30_000;
@@ -186,7 +187,7 @@ export class EventsPublisher {
       event = this.queue.push(topic, payload, at);
     } catch (error) {
       this.stats.refused++;
-      this.stats.lastError = error instanceof Error ? error.message : String(error);
+      this.stats.lastError = errorMessage(error);
       if (!this.writeErrorLogged) {
         this.writeErrorLogged = true;
         this.log.error({ meter, err: this.stats.lastError }, "events: an event cannot be written to the queue and is refused; the events already queued are kept");

@@ -5,6 +5,7 @@
  * In a topic, `{{meter}}` is the meter id as it is.
  */
 import { TEMPLATE_FIELDS } from "./schema.js";
+import { errorMessage } from "../../util/errors.js";
 
 const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
 const NAME = /^[a-z][a-z0-9_]*$/;
@@ -61,7 +62,7 @@ export function payloadTemplateProblems(template: string, meter: string, valueNa
   try {
     JSON.parse(sample);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return [`does not render valid JSON for meter "${meter}" (${reason}): ${sample.length > 160 ? `${sample.slice(0, 157)}...` : sample}`];
   }
   return [];

@@ -4,6 +4,7 @@ import { quote } from "../../log.js";
 import { TokenAuth, type Token } from "../../http/token-auth.js";
 import type { BridgeContext } from "../types.js";
 import { UnexpectedResponseError, isRecord } from "../errors.js";
+import { parseJson } from "../../http/unexpected.js";
 import type { CorporateAccount, Customer, LastValue, Site, Variable, WiotysDevice } from "./api-types.js";
 
 const API = "api/v1";
@@ -228,14 +229,6 @@ function str(v: unknown): string | undefined {
 }
 
 const enc = pathSegment;
-
-function parseJson(what: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new UnexpectedResponseError(what, "JSON", text);
-  }
-}
 
 /** Keycloak's `{"error": "invalid_grant", "error_description": "Invalid user credentials"}`, never a secret. */
 function keycloakReason(body: unknown): string {

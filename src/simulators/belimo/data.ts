@@ -127,17 +127,6 @@ export function valveName(i: number): string {
   return `Energieventil ${kind} ${floor === 0 ? "EG" : `${floor}.OG`} ${DIRECTIONS[n % DIRECTIONS.length]}${wing > 0 ? ` ${String.fromCharCode(65 + wing)}` : ""}`;
 }
 
-/** Deterministic pseudo-random numbers, so device ids and values are the same on every start. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export function uuid(rand: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16)).join("");

@@ -14,10 +14,11 @@
  * per second, at most 5 in flight): beyond that 429 with Retry-After. Other paths 404, other
  * methods 405.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { clearTimers } from "../kit/faults.js";
+import { startServer, type SimulatorServer } from "../kit/server.js";
 import { createHandler, noFaults, type BelimoFaults, type Credentials, type RecordedRequest, type ServerState, type Settings } from "./server.js";
 import { World, type HealthState, type SimJob } from "./world.js";
+import type { SimulatorControls } from "../kit/simulator.js";
 
 export type { BelimoFaults, RecordedRequest, Settings } from "./server.js";
 export type { SimJob } from "./world.js";
@@ -70,18 +71,13 @@ export interface SimDeviceInfo {
   health: HealthState;
 }
 
-export interface BelimoSimulator {
+export interface BelimoSimulator extends SimulatorControls<BelimoFaults, RecordedRequest> {
   /** API root, e.g. "http://127.0.0.1:41234" (paths /api/v3/…). */
   url: string;
   /** Token endpoint, e.g. "http://127.0.0.1:41235/oauth/token". */
   tokenUrl: string;
   credentials: Credentials;
-  requests: RecordedRequest[];
-  /** Mutable by tests. */
-  faults: BelimoFaults;
   settings: Settings;
-  clearRequests(): void;
-  resetFaults(): void;
   devices(): SimDeviceInfo[];
   /** A datapoint's current value (undefined when the device does not have it). */
   value(deviceId: string, datapointId: string): unknown;
@@ -102,19 +98,6 @@ export interface BelimoSimulator {
   expireAccessTokens(): void;
   /** Every refresh token issued so far is refused (403 invalid_grant). */
   revokeRefreshTokens(): void;
-  close(): Promise<void>;
-}
-
-async function listen(server: Server, port: number, host: string): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const a = server.address() as AddressInfo;
-  return `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
 }
 
 export async function startBelimoSimulator(options: BelimoSimulatorOptions = {}): Promise<BelimoSimulator> {
@@ -146,17 +129,12 @@ export async function startBelimoSimulator(options: BelimoSimulatorOptions = {})
   const faults = noFaults();
   const requests: RecordedRequest[] = [];
   const state: ServerState = { world, creds, faults, settings, requests, timers: new Set(), bucket: { tokens: settings.deviceDataBurst, at: Date.now() }, inFlight: 0 };
-  const host = options.host ?? "127.0.0.1";
-  const api = createServer(createHandler(state, "api"));
-  const id = createServer(createHandler(state, "id"));
-  api.keepAliveTimeout = 5_000;
-  id.keepAliveTimeout = 5_000;
-  const url = await listen(api, options.port ?? 0, host);
-  let idUrl: string;
+  const api = await startServer(createHandler(state, "api"), options);
+  let id: SimulatorServer;
   try {
-    idUrl = await listen(id, options.idPort ?? 0, host);
+    id = await startServer(createHandler(state, "id"), { host: options.host, port: options.idPort });
   } catch (error) {
-    api.close();
+    await api.close();
     throw error;
   }
   const device = (deviceId: string) => {
@@ -167,8 +145,8 @@ export async function startBelimoSimulator(options: BelimoSimulatorOptions = {})
 
   let closed: Promise<void> | undefined;
   return {
-    url,
-    tokenUrl: `${idUrl}/oauth/token`,
+    url: api.url,
+    tokenUrl: `${id.url}/oauth/token`,
     credentials: creds,
     requests,
     faults,
@@ -198,17 +176,8 @@ export async function startBelimoSimulator(options: BelimoSimulatorOptions = {})
       for (const g of world.refreshTokens.values()) g.revoked = true;
     },
     close() {
-      for (const t of state.timers) clearTimeout(t);
-      state.timers.clear();
-      closed ??= Promise.all(
-        [api, id].map(
-          (s) =>
-            new Promise<void>((resolve) => {
-              s.close(() => resolve());
-              s.closeAllConnections();
-            }),
-        ),
-      ).then(() => undefined);
+      clearTimers(state.timers);
+      closed ??= Promise.all([api.close(), id.close()]).then(() => undefined);
       return closed;
     },
   };

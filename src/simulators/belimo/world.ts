@@ -4,7 +4,8 @@
  * the device confirms after a delay, and the OAuth tokens of BelimoID.
  */
 import { randomBytes } from "node:crypto";
-import { PROFILES, prng, profileRefOf, uuid, valveName, type SimDatapointDef, type SimProfileDef } from "./data.js";
+import { prng } from "../kit/random.js";
+import { PROFILES, profileRefOf, uuid, valveName, type SimDatapointDef, type SimProfileDef } from "./data.js";
 
 export type HealthState = "OK" | "WARNING" | "ERROR" | "UNKNOWN";
 

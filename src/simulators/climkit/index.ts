@@ -13,11 +13,12 @@
  *
  * Time scaling: `periodMs` sets the real length of a "15T" period (tests use a second or two).
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { demoSites } from "./data.js";
 import { API_PREFIX, createHandler, noFaults, type ClimkitFaults, type RecordedRequest, type ServerState } from "./server.js";
 import { World, type SimSite } from "./world.js";
+import { clearTimers } from "../kit/faults.js";
+import { startServer } from "../kit/server.js";
+import type { SimulatorControls } from "../kit/simulator.js";
 
 export { API_PREFIX } from "./server.js";
 export type { ClimkitFaults, RecordedRequest } from "./server.js";
@@ -54,26 +55,20 @@ export interface ClimkitSimulatorOptions {
   maxLog?: number;
 }
 
-export interface ClimkitSimulator {
+export interface ClimkitSimulator extends SimulatorControls<ClimkitFaults, RecordedRequest> {
   /** e.g. "http://127.0.0.1:41234" */
   url: string;
   /** The API root to configure as base_url: `<url>/api/v1`. */
   apiUrl: string;
-  requests: RecordedRequest[];
-  /** mutable by tests */
-  faults: ClimkitFaults;
   world: World;
   /** Tokens issued so far (logins). */
   readonly tokensIssued: number;
   /** The tokens issued so far, for tests that check they never leak. */
   issuedTokens(): string[];
-  clearRequests(): void;
-  resetFaults(): void;
   /** Every token issued so far expires now (their `valid_until` passes). */
   expireTokens(): void;
   /** Every token issued so far is revoked (401 "Token has been revoked"). */
   revokeTokens(): void;
-  close(): Promise<void>;
 }
 
 export async function startClimkitSimulator(options: ClimkitSimulatorOptions = {}): Promise<ClimkitSimulator> {
@@ -101,20 +96,9 @@ export async function startClimkitSimulator(options: ClimkitSimulatorOptions = {
     sensorHistoryMs: options.sensorHistoryMs ?? 7 * 86_400_000,
     timers: new Set(),
   };
-  const server: Server = createServer(createHandler(state));
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const http = await startServer(createHandler(state), options);
+  const url = http.url;
 
-  let closed: Promise<void> | undefined;
   return {
     url,
     apiUrl: `${url}${API_PREFIX}`,
@@ -143,13 +127,8 @@ export async function startClimkitSimulator(options: ClimkitSimulatorOptions = {
       for (const t of state.tokens.values()) t.revoked = true;
     },
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        for (const t of state.timers) clearTimeout(t);
-        state.timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closed;
+      clearTimers(state.timers);
+      return http.close();
     },
   };
 }

@@ -3,11 +3,13 @@
  * request per second limit, parameters, faults and the request log.
  */
 import { randomBytes } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { gzipSync } from "node:zlib";
-import { echoedRequest } from "../echo.js";
+import { echoedRequest } from "../kit/echo.js";
 import { FREQUENCIES, parseRequestTime, type Frequency } from "./time.js";
 import type { SimSite, World } from "./world.js";
+import { connectionFaults, type CommonFaults, noCommonFaults } from "../kit/faults.js";
+import { withBody } from "../kit/server.js";
 
 export const API_PREFIX = "/api/v1";
 
@@ -28,27 +30,13 @@ export interface RecordedRequest {
   response?: unknown;
 }
 
-export interface ClimkitFaults {
-  /** Connections are dropped without an answer. */
-  outage: boolean;
-  status500: boolean;
-  /** 200 with a truncated JSON body. */
-  malformed: boolean;
-  /** Every answer waits this long. */
-  slowMs: number;
-  /** 200 with this body instead of the answer (malformed JSON, or JSON of another shape); POST /auth is spared. */
-  body: string | null;
-  /** The next n authenticated requests get 401 (as if their token had been revoked). */
-  unauthorizedNext: number;
-  /** The next n requests get 429 with Retry-After: 1. */
-  rateLimitNext: number;
-  /** 500 whose body quotes the request back, Authorization header and body included. */
-  echo: boolean;
-  /** When set, the faults above apply only to paths containing this text. */
+/** The common faults (POST /auth is spared by `body` and `unauthorizedNext`), and: */
+export interface ClimkitFaults extends CommonFaults {
+  /** When set, the faults apply only to paths containing this text. */
   only: string | null;
 }
 
-export const noFaults = (): ClimkitFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, body: null, unauthorizedNext: 0, rateLimitNext: 0, echo: false, only: null });
+export const noFaults = (): ClimkitFaults => ({ ...noCommonFaults(), only: null });
 
 export interface TokenRecord {
   serial: number;
@@ -86,21 +74,8 @@ class Reply {
 
 const msg = (status: number, text: string, headers: Record<string, string> = {}): Reply => new Reply(status, { msg: text }, false, headers);
 
-export function createHandler(state: ServerState): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const time = Date.now();
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("error", () => undefined);
-    req.on("end", () => {
-      void handle(state, req, res, Buffer.concat(chunks).toString("utf8"), time).catch((err: unknown) => {
-        if (!res.headersSent && !res.destroyed) {
-          res.writeHead(500, { "content-type": "application/json" });
-          res.end(JSON.stringify({ msg: `internal server error: ${String(err)}` }));
-        }
-      });
-    });
-  };
+export function createHandler(state: ServerState): RequestListener {
+  return withBody((req, res, body, time) => handle(state, req, res, body.toString("utf8"), time), (err) => ({ msg: `internal server error: ${String(err)}` }));
 }
 
 function bearer(header: string | undefined): string | undefined {
@@ -111,8 +86,7 @@ function bearer(header: string | undefined): string | undefined {
 async function handle(state: ServerState, req: IncomingMessage, res: ServerResponse, text: string, time: number): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   const method = (req.method ?? "GET").toUpperCase();
-  const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = v;
+  const query: Record<string, string> = Object.fromEntries(url.searchParams);
   let body: unknown = undefined;
   let bodyError = false;
   if (text.trim() !== "") {
@@ -134,20 +108,7 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
 
   const { faults } = state;
   const faulty = faults.only === null || url.pathname.includes(faults.only);
-  if (faulty && faults.slowMs > 0) {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        state.timers.delete(t);
-        resolve();
-      }, faults.slowMs);
-      state.timers.add(t);
-    });
-    if (res.destroyed) return;
-  }
-  if (faulty && faults.outage) {
-    req.socket.destroy();
-    return;
-  }
+  if (faulty && (await connectionFaults(faults, state.timers, req, res))) return;
 
   let reply: Reply;
   // The limit: a request of a user that arrives less than a second after that user's previous one is refused.

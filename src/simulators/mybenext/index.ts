@@ -8,14 +8,17 @@
  * properties, climatecontrollers, lifestyles, scenes and products, Basic / API-key / session
  * authentication. Other resources answer 404, other methods 405.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createHandler, noFaults, type Credentials, type MyBeNextFaults, type RecordedRequest, type ServerState } from "./server.js";
 import type { SimClimateController, SimProperty } from "./types.js";
 import { World } from "./world.js";
+import { propertyView } from "./views.js";
+import { clearTimers } from "../kit/faults.js";
+import { startServer } from "../kit/server.js";
+import type { SimulatorControls } from "../kit/simulator.js";
 
 export { DEMO_IDS } from "./data.js";
-export { API_PREFIX, parseTimestamp } from "./server.js";
+export { API_PREFIX } from "./server.js";
+export { parseTimestamp } from "./filters.js";
 export type { MyBeNextFaults, RecordedRequest } from "./server.js";
 export type {
   SimAccount,
@@ -51,14 +54,9 @@ export interface MyBeNextSimulatorOptions {
   extraProducts?: number;
 }
 
-export interface MyBeNextSimulator {
+export interface MyBeNextSimulator extends SimulatorControls<MyBeNextFaults, RecordedRequest> {
   /** e.g. "http://127.0.0.1:41234" (the API is under /login/api/v1/) */
   url: string;
-  requests: RecordedRequest[];
-  /** mutable by tests */
-  faults: MyBeNextFaults;
-  clearRequests(): void;
-  resetFaults(): void;
   getProperty(id: number): SimProperty | undefined;
   /** Sets a value directly (no validation), `updated` = now; a simulated sensor stays pinned at it. */
   setPropertyValue(id: number, value: string): void;
@@ -69,7 +67,6 @@ export interface MyBeNextSimulator {
   activeLifestyle(account: number): number | undefined;
   /** Scene ids triggered by PUT, in order. */
   triggeredScenes: number[];
-  close(): Promise<void>;
 }
 
 export async function startMyBeNextSimulator(options: MyBeNextSimulatorOptions = {}): Promise<MyBeNextSimulator> {
@@ -82,22 +79,10 @@ export async function startMyBeNextSimulator(options: MyBeNextSimulatorOptions =
   const faults = noFaults();
   const requests: RecordedRequest[] = [];
   const state: ServerState = { world, creds, faults, requests, sessions: new Map(), timers: new Set() };
-  const server: Server = createServer(createHandler(state));
-  server.keepAliveTimeout = 5_000;
+  const http = await startServer(createHandler(state), options);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-
-  let closed: Promise<void> | undefined;
   return {
-    url: `http://${host}:${address.port}`,
+    url: http.url,
     requests,
     faults,
     triggeredScenes: world.triggeredScenes,
@@ -110,7 +95,7 @@ export async function startMyBeNextSimulator(options: MyBeNextSimulatorOptions =
     getProperty(id) {
       world.evaluate();
       const rec = world.properties.get(id);
-      return rec ? world.propertyView(rec) : undefined;
+      return rec ? propertyView(rec) : undefined;
     },
     setPropertyValue(id, value) {
       world.evaluate();
@@ -129,13 +114,8 @@ export async function startMyBeNextSimulator(options: MyBeNextSimulatorOptions =
       return undefined;
     },
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        for (const t of state.timers) clearTimeout(t);
-        state.timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closed;
+      clearTimers(state.timers);
+      return http.close();
     },
   };
 }

@@ -12,11 +12,12 @@
  *
  * Events broker (optional): see broker.ts. An accepted event makes the meter exist at the API.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { startEventsBroker, type EventsBroker, type EventsBrokerOptions } from "./broker.js";
 import { createHandler, noFaults, type RecordedRequest, type SensorListFormat, type ServerState, type VoltawareFaults } from "./server.js";
 import { World, type SimMetadata, type SimSensor } from "./world.js";
+import { clearTimers } from "../kit/faults.js";
+import { startServer } from "../kit/server.js";
+import type { SimulatorControls } from "../kit/simulator.js";
 
 export type { RecordedRequest, SensorListFormat, VoltawareFaults } from "./server.js";
 export type { EventsBroker, EventsBrokerOptions, ReceivedEvent, DiscardedMessage } from "./broker.js";
@@ -49,16 +50,11 @@ export interface VoltawareSimulatorOptions {
   now?: () => number;
 }
 
-export interface VoltawareSimulator {
+export interface VoltawareSimulator extends SimulatorControls<VoltawareFaults, RecordedRequest> {
   /** e.g. "http://127.0.0.1:41234" */
   url: string;
-  requests: RecordedRequest[];
-  /** mutable by tests */
-  faults: VoltawareFaults;
   /** The events broker, when one was asked for. */
   broker: EventsBroker | undefined;
-  clearRequests(): void;
-  resetFaults(): void;
   /** Every access token stops working (as if expired); refresh tokens still do. */
   revokeAccessTokens(): void;
   /** Every refresh token stops working: the next renewal must log in. */
@@ -76,7 +72,6 @@ export interface VoltawareSimulator {
   tokenStats: { logins: number; refreshes: number };
   /** Every access and refresh token issued, for leak checks. */
   issuedTokens(): string[];
-  close(): Promise<void>;
 }
 
 export async function startVoltawareSimulator(options: VoltawareSimulatorOptions = {}): Promise<VoltawareSimulator> {
@@ -100,22 +95,12 @@ export async function startVoltawareSimulator(options: VoltawareSimulatorOptions
     recent: [],
     timers: new Set(),
   };
-  const server: Server = createServer(createHandler(state));
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const http = await startServer(createHandler(state), options);
   const broker = options.broker ? await startEventsBroker(options.broker, (e) => world.recordEvent(e.meter, Date.parse(String(e.payload.timestamp)) || Date.now())) : undefined;
 
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${host}:${address.port}`,
+    url: http.url,
     requests,
     faults,
     broker,
@@ -136,13 +121,9 @@ export async function startVoltawareSimulator(options: VoltawareSimulatorOptions
     metadata: (id) => world.metadata.get(id),
     close() {
       closed ??= (async () => {
-        for (const t of state.timers) clearTimeout(t);
-        state.timers.clear();
+        clearTimers(state.timers);
         await broker?.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await http.close();
       })();
       return closed;
     },

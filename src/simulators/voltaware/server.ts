@@ -2,42 +2,23 @@
  * HTTP front of the Voltaware simulator (node:http): the documented paths, bodies and status
  * codes of voltaware-api.txt, bearer tokens with their lifetimes, faults and the request log.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { gzipSync } from "node:zlib";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { appliancesProblem, geolocationProblem, propertyProblem } from "./validate.js";
 import { isoDate, type SimSensor, type World } from "./world.js";
-import { echoedRequest } from "../echo.js";
+import { echoedRequest } from "../kit/echo.js";
+import type { RecordedRequest } from "../kit/requests.js";
+import { connectionFaults, type CommonFaults, noCommonFaults } from "../kit/faults.js";
+import { endWith, headerRecord, withBody } from "../kit/server.js";
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string | undefined>;
-  body: unknown;
-  status: number;
-  time: number;
-}
+export type { RecordedRequest };
 
-export interface VoltawareFaults {
-  /** Connections are dropped without an answer. */
-  outage: boolean;
-  status500: boolean;
-  /** Answers 200 with a cut-off JSON body. */
-  malformed: boolean;
-  slowMs: number;
-  /** API: 200 with this body instead of the answer (malformed JSON, or JSON of another shape); /auth is spared. */
-  body: string | null;
-  /** The next n API requests answer 401 as if the token had expired. */
-  unauthorizedNext: number;
-  /** The next n requests answer 429 with Retry-After: 1. */
-  rateLimitNext: number;
+/** The common faults (`unauthorizedNext` hits /sensors only, /auth is spared by `body`), and: */
+export interface VoltawareFaults extends CommonFaults {
   /** The next n metadata requests answer 403, as for a meter the token's cache does not know yet. */
   forbiddenNext: number;
-  /** 500 whose body quotes the request back, Authorization header and body included. */
-  echo: boolean;
 }
 
-export const noFaults = (): VoltawareFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, body: null, unauthorizedNext: 0, rateLimitNext: 0, forbiddenNext: 0, echo: false });
+export const noFaults = (): VoltawareFaults => ({ ...noCommonFaults(), forbiddenNext: 0 });
 
 export type SensorListFormat = "strings" | "numbers" | "seed";
 
@@ -66,26 +47,14 @@ const error = (status: number, message: string, headers: Record<string, string> 
 const DAY = 86_400_000;
 const METADATA_SECTIONS = ["property", "appliances", "geolocation"] as const;
 
-export function createHandler(state: ServerState): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      handle(state, req, res, Buffer.concat(chunks)).catch((err: unknown) => {
-        if (!res.headersSent) {
-          res.statusCode = 500;
-          res.end(JSON.stringify({ status: 500, message: `simulator error: ${String(err)}` }));
-        }
-      });
-    });
-  };
+export function createHandler(state: ServerState): RequestListener {
+  return withBody((req, res, body, time) => handle(state, req, res, body, time), (err) => ({ status: 500, message: `simulator error: ${String(err)}` }));
 }
 
-async function handle(state: ServerState, req: IncomingMessage, res: ServerResponse, rawBody: Buffer): Promise<void> {
+async function handle(state: ServerState, req: IncomingMessage, res: ServerResponse, rawBody: Buffer, time: number): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   const method = (req.method ?? "GET").toUpperCase();
-  const headers: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+  const headers = headerRecord(req);
   const query = Object.fromEntries(url.searchParams);
   const text = rawBody.toString("utf8");
   let body: unknown = text === "" ? undefined : text;
@@ -94,21 +63,11 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
   } catch {
     // kept as text
   }
-  const record: RecordedRequest = { method, path: url.pathname, query, headers, body, status: 0, time: Date.now() };
+  const record: RecordedRequest = { method, path: url.pathname, query, headers, body, status: 0, time };
   state.requests.push(record);
 
   const { faults } = state;
-  if (faults.slowMs > 0) {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => (state.timers.delete(t), resolve()), faults.slowMs);
-      state.timers.add(t);
-    });
-    if (res.destroyed) return;
-  }
-  if (faults.outage) {
-    req.socket.destroy();
-    return;
-  }
+  if (await connectionFaults(faults, state.timers, req, res)) return;
   let reply: Reply;
   if (faults.rateLimitNext > 0 || overLimit(state)) {
     if (faults.rateLimitNext > 0) faults.rateLimitNext--;
@@ -146,13 +105,7 @@ function send(res: ServerResponse, record: RecordedRequest, reply: Reply, reqHea
   res.statusCode = reply.status;
   if (text !== "") res.setHeader("Content-Type", "application/json");
   for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
-  let payload = Buffer.from(text, "utf8");
-  if (payload.length > 0 && /\bgzip\b/.test(reqHeaders["accept-encoding"] ?? "")) {
-    payload = gzipSync(payload);
-    res.setHeader("Content-Encoding", "gzip");
-  }
-  res.setHeader("Content-Length", String(payload.length));
-  res.end(payload);
+  endWith(res, text, text !== "" && /\bgzip\b/.test(reqHeaders["accept-encoding"] ?? ""));
 }
 
 function route(state: ServerState, method: string, url: URL, headers: Record<string, string | undefined>, body: unknown, text: string): Reply {

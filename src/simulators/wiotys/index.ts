@@ -11,12 +11,13 @@
  * most `maxTake`). Writes on the administration resources answer 403 (the simulated user has no
  * administration rights); unknown paths 404.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { WIOTYS_IDS, type DeviceSpec } from "./data.js";
 import { Keycloak } from "./keycloak.js";
 import { createHandler, noFaults, type LastValuesBodyForm, type RecordedRequest, type ServerOptions, type ServerState, type WiotysFaults } from "./server.js";
 import { World } from "./world.js";
+import { clearTimers } from "../kit/faults.js";
+import { startServer } from "../kit/server.js";
+import type { SimulatorControls } from "../kit/simulator.js";
 
 export { WIOTYS_IDS } from "./data.js";
 export { API_PREFIX } from "./server.js";
@@ -63,23 +64,18 @@ export interface WiotysSimulatorOptions {
   rawStepSeconds?: number;
 }
 
-export interface WiotysSimulator {
+export interface WiotysSimulator extends SimulatorControls<WiotysFaults, RecordedRequest> {
   /** e.g. "http://127.0.0.1:41234"; the API is under /api/v1, Keycloak under /realms/<realm>. */
   url: string;
   realm: string;
   tokenUrl: string;
   credentials: { clientId: string; clientSecret: string; username: string; password: string };
-  requests: RecordedRequest[];
-  /** mutable by tests */
-  faults: WiotysFaults;
   /** Token lifetimes, seconds; mutable by tests. */
   lifetimes: { access: number; refresh: number };
   /** Successful grants by type. */
   grants: { password: number; refresh_token: number };
   /** Every token issued, for leak checks. */
   issuedTokens(): string[];
-  clearRequests(): void;
-  resetFaults(): void;
   /** Every session logged out: access and refresh tokens stop working. */
   revokeSessions(): void;
   expireAccessTokens(): void;
@@ -93,7 +89,6 @@ export interface WiotysSimulator {
   setValue(device: string, ref: string, value: string | null): void;
   unpin(device: string, ref: string): void;
   removeDevice(uuid: string): void;
-  close(): Promise<void>;
 }
 
 export async function startWiotysSimulator(options: WiotysSimulatorOptions = {}): Promise<WiotysSimulator> {
@@ -131,18 +126,8 @@ export async function startWiotysSimulator(options: WiotysSimulatorOptions = {})
     timers: new Set(),
     recentApi: [],
   };
-  const server: Server = createServer(createHandler(state));
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  url = `http://${host}:${address.port}`;
+  const http = await startServer(createHandler(state), options);
+  url = http.url;
 
   const lifetimes = {
     get access() {
@@ -159,7 +144,6 @@ export async function startWiotysSimulator(options: WiotysSimulatorOptions = {})
     },
   };
 
-  let closed: Promise<void> | undefined;
   return {
     url,
     realm,
@@ -191,13 +175,8 @@ export async function startWiotysSimulator(options: WiotysSimulatorOptions = {})
     unpin: (uuid, ref) => world.unpin(uuid, ref),
     removeDevice: (uuid) => world.removeDevice(uuid),
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        for (const t of state.timers) clearTimeout(t);
-        state.timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closed;
+      clearTimers(state.timers);
+      return http.close();
     },
   };
 }

@@ -7,50 +7,30 @@
  * API, whose errors the seed does not show, the shape of its framework's defaults
  * (`{"statusCode": 401, "message": "Unauthorized"}`) — the simulator's assumption.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { gzipSync } from "node:zlib";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { AGGREGATIONS, GRANULARITIES, series, type Aggregation, type Granularity } from "./datapoints.js";
 import type { Keycloak } from "./keycloak.js";
 import { refOf, stableUuid, type World } from "./world.js";
-import { echoedRequest } from "../echo.js";
+import { echoedRequest } from "../kit/echo.js";
+import type { RecordedRequest } from "../kit/requests.js";
+import { connectionFaults, type CommonFaults, noCommonFaults } from "../kit/faults.js";
+import { endWith, headerRecord, withBody } from "../kit/server.js";
 
 export const API_PREFIX = "/api/v1";
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string | undefined>;
-  /** JSON bodies parsed; form bodies as an object of their fields; else the text. */
-  body: unknown;
-  status: number;
-  time: number;
-}
+export type { RecordedRequest };
 
-export interface WiotysFaults {
-  /** The connection is dropped without an answer. */
-  outage: boolean;
-  status500: boolean;
-  /** 200 with a truncated JSON body. */
-  malformed: boolean;
-  slowMs: number;
-  /** API: 200 with this body instead of the answer (malformed JSON, or JSON of another shape); Keycloak is spared. */
-  body: string | null;
-  /** The next n API requests answer 401 whatever their token. */
-  unauthorizedNext: number;
-  /** The next n API requests answer 429 with Retry-After: 1. */
-  rateLimitNext: number;
+/** The common faults (API only for `body`, `unauthorizedNext`, `rateLimitNext`; Keycloak is spared), and: */
+export interface WiotysFaults extends CommonFaults {
   /** The token endpoint answers 503. */
   keycloakDown: boolean;
   /** API requests answer 404 (with pathFilter: e.g. a device's variables that cannot be read). */
   notFound: boolean;
-  /** API and token endpoint: 500 whose body quotes the request back, Authorization header and body included. */
-  echo: boolean;
   /** When set, outage, status500, malformed, body and slowMs hit only paths containing it. */
   pathFilter: string | null;
 }
 
-export const noFaults = (): WiotysFaults => ({ outage: false, status500: false, malformed: false, slowMs: 0, body: null, unauthorizedNext: 0, rateLimitNext: 0, keycloakDown: false, notFound: false, echo: false, pathFilter: null });
+export const noFaults = (): WiotysFaults => ({ ...noCommonFaults(), keycloakDown: false, notFound: false, pathFilter: null });
 
 export type LastValuesBodyForm = "device_uuids" | "devices" | "array";
 
@@ -106,31 +86,15 @@ const badRequest = (...messages: string[]): Reply => apiError(400, messages);
 const notFound = (message: string): Reply => apiError(404, message);
 const BEARER_CHALLENGE = (realm: string, error?: string): Record<string, string> => ({ "WWW-Authenticate": `Bearer realm="${realm}"${error ? `, error="${error}"` : ""}` });
 
-export function createHandler(state: ServerState): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const time = Date.now();
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("error", () => undefined);
-    req.on("end", () => {
-      void handle(state, req, res, Buffer.concat(chunks).toString("utf8"), time).catch((err: unknown) => {
-        if (!res.headersSent && !res.destroyed) {
-          res.statusCode = 500;
-          res.setHeader("Content-Type", "application/json");
-          res.end(JSON.stringify({ statusCode: 500, message: `Internal server error: ${String(err)}` }));
-        }
-      });
-    });
-  };
+export function createHandler(state: ServerState): RequestListener {
+  return withBody((req, res, body, time) => handle(state, req, res, body.toString("utf8"), time), (err) => ({ statusCode: 500, message: `Internal server error: ${String(err)}` }));
 }
 
 async function handle(state: ServerState, req: IncomingMessage, res: ServerResponse, text: string, time: number): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   const method = (req.method ?? "GET").toUpperCase();
-  const headers: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : v;
-  const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = v;
+  const headers = headerRecord(req);
+  const query: Record<string, string> = Object.fromEntries(url.searchParams);
   const contentType = (headers["content-type"] ?? "").toLowerCase();
   const form = contentType.includes("application/x-www-form-urlencoded") ? new URLSearchParams(text) : undefined;
   let body: unknown = text === "" ? undefined : text;
@@ -147,20 +111,7 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
 
   const { faults } = state;
   const hit = faults.pathFilter === null || url.pathname.includes(faults.pathFilter);
-  if (hit && faults.slowMs > 0) {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        state.timers.delete(t);
-        resolve();
-      }, faults.slowMs);
-      state.timers.add(t);
-    });
-    if (res.destroyed) return;
-  }
-  if (hit && faults.outage) {
-    req.socket.destroy();
-    return;
-  }
+  if (hit && (await connectionFaults(faults, state.timers, req, res))) return;
 
   const realm = state.keycloak.settings.realm;
   const tokenPath = /^\/realms\/([^/]+)\/protocol\/openid-connect\/token\/?$/.exec(url.pathname);
@@ -414,12 +365,6 @@ function send(res: ServerResponse, record: RecordedRequest, reply: Reply, reqHea
   res.statusCode = reply.status;
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
-  let payload = Buffer.from(text, "utf8");
   const wantsGzip = (reqHeaders["accept-encoding"] ?? "").split(",").some((t) => t.trim().split(";")[0] === "gzip");
-  if (wantsGzip && payload.length > 1024) {
-    payload = gzipSync(payload);
-    res.setHeader("Content-Encoding", "gzip");
-  }
-  res.setHeader("Content-Length", String(payload.length));
-  res.end(payload);
+  endWith(res, text, wantsGzip && Buffer.byteLength(text, "utf8") > 1024);
 }
