@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ConfigError, checkConfigFile, loadConfig, parseDuration, redactConfig, secretValues } from "./config/index.js";
+import { ConfigError, checkConfigFile, loadConfig, parseDuration, redactConfig, secretValues } from "./app-config.js";
 import type { Config } from "./config/types.js";
 import { findBridge } from "./bridges/registry.js";
 import { createHttpClient } from "./http/client.js";

@@ -2,11 +2,11 @@ import type { Logger } from "pino";
 import type { Got } from "got";
 import type { Command, Device, Entity, Reading } from "../model/index.js";
 import type { SourceConfig } from "../config/types.js";
+import type { VendorConfig } from "../config/vendors.js";
 import type { HttpClientOptions } from "../http/client.js";
 import type { SourceState } from "../state/store.js";
 
-/** A JSON schema fragment; kept loose on purpose, ajv checks it at start. */
-export type JsonSchema = Record<string, unknown>;
+export type { JsonSchema, SourceCheckProblem } from "../config/vendors.js";
 
 export interface PollResult {
   /** Every device the source has now, with all its entities: absent ones are removed. */
@@ -59,30 +59,7 @@ export interface ReadingFeed {
   onReading(listener: (source: string, reading: Reading) => void): () => void;
 }
 
-/** A problem in a source's vendor keys that the JSON schema cannot express; `path` is relative to the source. */
-export interface SourceCheckProblem {
-  path: Array<string | number>;
-  message: string;
-}
-
-export interface BridgeDefinition {
-  type: string;
-  title: string;
-  /**
-   * JSON schema of the vendor keys of a source: `properties` (merged with the common source
-   * keys), optional `required`, `anyOf`, and `defaults` applied before validation.
-   */
-  schema: { properties: Record<string, JsonSchema>; required?: string[]; anyOf?: JsonSchema[] };
-  defaults: Record<string, unknown>;
-  /** Default poll interval, ms. */
-  defaultInterval: number;
-  /** Vendor keys holding secrets, scrubbed from logs and never published; `a.b` names a nested key. */
-  secretKeys: string[];
-  /**
-   * Rules across keys that the schema cannot say (a list as long as a count, a template that must
-   * render valid JSON). Runs at config load once the schema passed (vendor defaults applied,
-   * durations still as written), so `validate` reports them.
-   */
-  check?(source: Record<string, unknown>): SourceCheckProblem[];
+/** A vendor: what config needs of it (`VendorConfig`: schema, defaults, secrets, checks) and how to build its bridge. */
+export interface BridgeDefinition extends VendorConfig {
   create(ctx: BridgeContext): Bridge;
 }

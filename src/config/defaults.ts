@@ -1,11 +1,11 @@
 import { hostname as osHostname } from "node:os";
 import { resolve } from "node:path";
-import { findBridge } from "../bridges/registry.js";
 import { parseDuration } from "./duration.js";
 import type { RawConfig } from "./raw.js";
 import { isRecord, rawSources } from "./raw.js";
 import { DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_TIMEOUT_MS } from "./schema.js";
 import type { Config, LogLevel, SourceConfig, TlsConfig } from "./types.js";
+import { findVendor, type Vendors } from "./vendors.js";
 
 const SECTIONS = ["mqtt", "broker", "homeassistant", "health"] as const;
 
@@ -17,9 +17,9 @@ export function dropEmptySections(data: unknown): void {
 }
 
 /** Vendor defaults go in before validation, so a default URL is checked like a written one. */
-export function applyVendorDefaults(data: unknown): void {
+export function applyVendorDefaults(data: unknown, vendors: Vendors): void {
   for (const { source } of rawSources(data)) {
-    const definition = typeof source.type === "string" ? findBridge(source.type) : undefined;
+    const definition = typeof source.type === "string" ? findVendor(vendors, source.type) : undefined;
     if (definition === undefined) continue;
     for (const [key, value] of Object.entries(definition.defaults)) {
       if (source[key] === undefined) source[key] = structuredClone(value);
@@ -36,6 +36,7 @@ export interface DefaultsContext {
   /** Folder relative paths (data_dir, TLS files) are resolved against: the config file's. */
   baseDir: string;
   hostname?: string;
+  vendors: Vendors;
 }
 
 function tlsConfig(raw: NonNullable<NonNullable<RawConfig["mqtt"]>["tls"]>, baseDir: string): TlsConfig {
@@ -46,8 +47,8 @@ function tlsConfig(raw: NonNullable<NonNullable<RawConfig["mqtt"]>["tls"]>, base
   return tls;
 }
 
-function sourceConfig(raw: RawConfig["sources"][number]): SourceConfig {
-  const definition = findBridge(raw.type);
+function sourceConfig(raw: RawConfig["sources"][number], vendors: Vendors): SourceConfig {
+  const definition = findVendor(vendors, raw.type);
   const interval = raw.interval === undefined ? (definition?.defaultInterval ?? 60_000) : parseDuration(raw.interval);
   const timeout = raw.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(raw.timeout);
   const maxRetryAfter = raw.max_retry_after === undefined ? DEFAULT_MAX_RETRY_AFTER_MS : parseDuration(raw.max_retry_after);
@@ -80,7 +81,7 @@ export function applyDefaults(raw: RawConfig, context: DefaultsContext): Config 
     },
     data_dir: resolve(context.baseDir, raw.data_dir ?? "./data"),
     log_level: (raw.log_level ?? "info") as LogLevel,
-    sources: raw.sources.map(sourceConfig),
+    sources: raw.sources.map((source) => sourceConfig(source, context.vendors)),
   };
   if (mqtt.url !== undefined) config.mqtt.url = mqtt.url;
   if (mqtt.username !== undefined) config.mqtt.username = mqtt.username;

@@ -1,4 +1,4 @@
-import type { JsonSchema } from "../bridges/types.js";
+import type { JsonSchema } from "./vendors.js";
 
 /** Durations in the config: "500ms", "30s", "5m", "1h", "1d", "1h30m", or a number of seconds. */
 

@@ -3,6 +3,7 @@ import { addFormats } from "./formats.js";
 import { translateAjvErrors } from "./messages.js";
 import type { ConfigProblem } from "./problems.js";
 import { buildConfigSchema } from "./schema.js";
+import type { Vendors } from "./vendors.js";
 
 export function createAjv(): Ajv {
   const ajv = new Ajv({
@@ -29,18 +30,18 @@ export function createAjv(): Ajv {
  * would otherwise keep some 2 MB of heap for its whole life; tests and `validate` reuse it
  * while it lives.
  */
-let cached: WeakRef<ValidateFunction> | undefined;
+let cached: { vendors: Vendors; validate: WeakRef<ValidateFunction> } | undefined;
 
 /**
  * Checks the shape of a config against the full schema. Coerces scalar types in place
  * ("1883" → 1883), so callers pass a copy they own.
  */
-export function validateConfigShape(data: unknown): ConfigProblem[] {
-  let compiled = cached?.deref();
+export function validateConfigShape(data: unknown, vendors: Vendors): ConfigProblem[] {
+  let compiled = cached?.vendors === vendors ? cached.validate.deref() : undefined;
   if (!compiled) {
-    compiled = createAjv().compile(buildConfigSchema());
-    cached = new WeakRef(compiled);
+    compiled = createAjv().compile(buildConfigSchema(vendors));
+    cached = { vendors, validate: new WeakRef(compiled) };
   }
   if (compiled(data)) return [];
-  return translateAjvErrors(compiled.errors ?? [], data);
+  return translateAjvErrors(compiled.errors ?? [], data, vendors);
 }

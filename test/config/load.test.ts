@@ -11,7 +11,7 @@ import {
   loadConfig,
   parseConfig,
   type ConfigProblem,
-} from "../../src/config/index.js";
+} from "../../src/app-config.js";
 
 /** The supported types as messages list them. */
 const SUPPORTED = bridgeDefinitions.map((b) => b.type).join(", ");

@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import { pathSafeItems } from "../../http/path.js";
 import { join } from "node:path";
 import { HTTPError } from "got";
@@ -7,12 +6,13 @@ import type { Device, Entity, Reading } from "../../model/index.js";
 import { describeHttpError } from "../../http/client.js";
 import type { SourceState } from "../../state/store.js";
 import { formatPath } from "../../config/yaml-path.js";
+import { defaultClientId } from "../../config/defaults.js";
 import type { Bridge, BridgeContext, PollResult } from "../types.js";
 import { MeterNotRegisteredError, VoltawareClient } from "./client.js";
 import { checkVoltawareSource, voltawareOptions, type MetadataEntry, type VoltawareOptions } from "./config.js";
 import { EventQueue } from "./event-queue.js";
 import { EventFeeds, EventsPublisher } from "./events.js";
-import { safeUrl } from "../../mqtt/connection.js";
+import { safeUrl } from "../../log.js";
 import {
   parseCycles,
   parseDisaggregation,
@@ -101,8 +101,8 @@ export class VoltawareBridge implements Bridge {
       if (events.password) ctx.registerSecret(events.password);
       const queue = new EventQueue(join(ctx.dataDir, "events-queue.jsonl"), events.queueSize, ctx.logger);
       const counters = ctx.state.get<{ sent?: number; refused?: number }>("events") ?? {};
-      // Like mqtt.client_id's default (config/defaults.ts, which this module cannot import: a cycle), plus the source.
-      const clientId = events.clientId ?? `cloud2mqtt_${hostname().replace(/[^A-Za-z0-9_-]/g, "_")}_${ctx.source.id}`;
+      // mqtt.client_id's default plus the source: two sources, or the daemon and its own broker, never share one.
+      const clientId = events.clientId ?? `${defaultClientId()}_${ctx.source.id}`;
       this.publisher = new EventsPublisher(events, queue, ctx.logger, clientId, counters);
       try {
         this.publisher.start();
