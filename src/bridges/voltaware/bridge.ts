@@ -7,7 +7,7 @@ import { describeHttpError } from "../../http/client.js";
 import type { SourceState } from "../../state/store.js";
 import { formatPath } from "../../config/yaml-path.js";
 import { defaultClientId } from "../../config/defaults.js";
-import type { Bridge, BridgeContext, PollResult } from "../types.js";
+import type { Bridge, BridgeContext, BridgeRuntime, PollResult } from "../types.js";
 import { MeterNotRegisteredError, VoltawareClient } from "./client.js";
 import { checkVoltawareSource, voltawareOptions, type MetadataEntry, type VoltawareOptions } from "./config.js";
 import { EventQueue } from "./event-queue.js";
@@ -80,10 +80,11 @@ export class VoltawareBridge implements Bridge {
   private metadata: Record<string, StoredMetadata>;
   private listed: Set<string> | undefined;
   private readonly saved = new Map<string, string>();
-  /** Metadata writes and the events side belong to the daemon; `discover` only reads (it has no data_dir). */
-  private readonly inDaemon: boolean;
-  private readonly publisher: EventsPublisher | undefined;
-  private readonly feeds: EventFeeds | undefined;
+  private readonly ctx: BridgeContext;
+  /** Metadata writes and the events side belong to the daemon (`start`); `discover` only reads. */
+  private inDaemon = false;
+  private publisher: EventsPublisher | undefined;
+  private feeds: EventFeeds | undefined;
 
   constructor(ctx: BridgeContext) {
     const problems = checkVoltawareSource(ctx.source);
@@ -94,25 +95,29 @@ export class VoltawareBridge implements Bridge {
     this.client = new VoltawareClient(ctx, { baseUrl: this.opts.baseUrl, clientId: this.opts.clientId, clientSecret: this.opts.clientSecret, rateLimit: this.opts.rateLimit });
     this.results = ctx.state.get<Record<string, StoredResults>>("results") ?? {};
     this.metadata = ctx.state.get<Record<string, StoredMetadata>>("metadata") ?? {};
-    this.inDaemon = ctx.dataDir !== undefined;
+    this.ctx = ctx;
+  }
 
+  /** The daemon's side only: metadata writes and the events publisher (`discover` only reads). */
+  async start(runtime: BridgeRuntime): Promise<void> {
+    this.inDaemon = true;
     const events = this.opts.events;
-    if (events && ctx.dataDir) {
-      if (events.password) ctx.registerSecret(events.password);
-      const queue = new EventQueue(join(ctx.dataDir, "events-queue.jsonl"), events.queueSize, ctx.logger);
-      const counters = ctx.state.get<{ sent?: number; refused?: number }>("events") ?? {};
-      // mqtt.client_id's default plus the source: two sources, or the daemon and its own broker, never share one.
-      const clientId = events.clientId ?? `${defaultClientId()}_${ctx.source.id}`;
-      this.publisher = new EventsPublisher(events, queue, ctx.logger, clientId, counters);
-      try {
-        this.publisher.start();
-      } catch (error) {
-        queue.close();
-        throw error;
-      }
-      this.feeds = new EventFeeds(events.meters, this.publisher, ctx.logger);
-      this.feeds.start(ctx);
+    if (!events) return;
+    const ctx = this.ctx;
+    if (events.password) ctx.registerSecret(events.password);
+    const queue = new EventQueue(join(runtime.dataDir, "events-queue.jsonl"), events.queueSize, ctx.logger);
+    const counters = ctx.state.get<{ sent?: number; refused?: number }>("events") ?? {};
+    // mqtt.client_id's default plus the source: two sources, or the daemon and its own broker, never share one.
+    const clientId = events.clientId ?? `${defaultClientId()}_${ctx.source.id}`;
+    this.publisher = new EventsPublisher(events, queue, ctx.logger, clientId, counters);
+    try {
+      this.publisher.start();
+    } catch (error) {
+      queue.close();
+      throw error;
     }
+    this.feeds = new EventFeeds(events.meters, this.publisher, ctx.logger);
+    this.feeds.start(runtime);
   }
 
   async poll(): Promise<PollResult> {
