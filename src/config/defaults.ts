@@ -5,7 +5,7 @@ import type { RawConfig } from "./raw.js";
 import { isRecord, rawSources } from "./raw.js";
 import { DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_TIMEOUT_MS } from "./schema.js";
 import type { Config, LogLevel, SourceConfig, TlsConfig } from "./types.js";
-import { findVendor, type Vendors } from "./vendors.js";
+import { findVendor, vendorDefaults, type Vendors } from "./vendors.js";
 
 const SECTIONS = ["mqtt", "broker", "homeassistant", "health"] as const;
 
@@ -21,7 +21,7 @@ export function applyVendorDefaults(data: unknown, vendors: Vendors): void {
   for (const { source } of rawSources(data)) {
     const definition = typeof source.type === "string" ? findVendor(vendors, source.type) : undefined;
     if (definition === undefined) continue;
-    for (const [key, value] of Object.entries(definition.defaults)) {
+    for (const [key, value] of Object.entries(vendorDefaults(definition))) {
       if (source[key] === undefined) source[key] = structuredClone(value);
     }
   }

@@ -7,4 +7,4 @@ export { buildConfigSchema, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_RETRY_AFTER_MS, MIN_
 export { renderConfigSchema, CONFIG_SCHEMA_FILE } from "./schema-file.js";
 export { secretValues, secretEntries, redactConfig, REDACTED, type SecretEntry } from "./secrets.js";
 export { defaultClientId } from "./defaults.js";
-export { findVendor, type Vendors, type VendorConfig, type JsonSchema, type SourceCheckProblem } from "./vendors.js";
+export { findVendor, vendorDefaults, type Vendors, type VendorSchema, type VendorConfig, type JsonSchema, type SourceCheckProblem } from "./vendors.js";

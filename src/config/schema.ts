@@ -128,9 +128,7 @@ export function vendorSourceSchema(def: VendorConfig): JsonSchema {
   const properties: Record<string, JsonSchema | boolean> = {};
   // `true`: the common keys are checked once, by the outer source schema, to avoid repeated errors.
   for (const key of Object.keys(commonSourceProperties)) properties[key] = true;
-  for (const [key, schema] of Object.entries(def.schema.properties)) {
-    properties[key] = key in def.defaults && !("default" in schema) ? { ...schema, default: def.defaults[key] } : schema;
-  }
+  for (const [key, schema] of Object.entries(def.schema.properties)) properties[key] = schema;
   if (!("interval" in def.schema.properties)) {
     properties.interval = { default: formatDuration(def.defaultInterval) };
   }

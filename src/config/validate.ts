@@ -5,8 +5,9 @@ import type { ConfigProblem } from "./problems.js";
 import { buildConfigSchema } from "./schema.js";
 import type { Vendors } from "./vendors.js";
 
-export function createAjv(): Ajv {
+export function createAjv(extra: { useDefaults?: boolean } = {}): Ajv {
   const ajv = new Ajv({
+    ...extra,
     allErrors: true,
     // Values from ${ENV} are strings: `port: ${PORT}` must still be a number where the schema says so.
     coerceTypes: true,

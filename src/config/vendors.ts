@@ -18,10 +18,11 @@ export interface VendorConfig {
   title: string;
   /**
    * JSON schema of the vendor keys of a source: `properties` (merged with the common source
-   * keys), optional `required`, `anyOf`, and `defaults` applied before validation.
+   * keys), optional `required` and `anyOf`. Each key's `default` is its only default: the loader
+   * fills in the top-level ones before validation, the bridge's options step (ajv `useDefaults`)
+   * every one, nested ones included.
    */
-  schema: { properties: Record<string, JsonSchema>; required?: string[]; anyOf?: JsonSchema[] };
-  defaults: Record<string, unknown>;
+  schema: VendorSchema;
   /** Default poll interval, ms. */
   defaultInterval: number;
   /** Vendor keys holding secrets, scrubbed from logs and never published; `a.b` names a nested key. */
@@ -32,6 +33,17 @@ export interface VendorConfig {
    * durations still as written), so `validate` reports them.
    */
   check?(source: Record<string, unknown>): SourceCheckProblem[];
+}
+
+export interface VendorSchema {
+  properties: Record<string, JsonSchema>;
+  required?: string[];
+  anyOf?: JsonSchema[];
+}
+
+/** The `default` of each top-level vendor key. */
+export function vendorDefaults(vendor: Pick<VendorConfig, "schema">): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(vendor.schema.properties).flatMap(([key, schema]) => ("default" in schema ? [[key, schema.default]] : [])));
 }
 
 /** The vendors a config may name, in the order the registry lists them. */

@@ -32,7 +32,6 @@ describe("shutdown order", () => {
       type: "mybenext",
       title: "a bridge whose close waits for an acknowledgement",
       schema: { properties: {} },
-      defaults: {},
       defaultInterval: 60_000,
       secretKeys: [],
       create: () => ({

@@ -5,11 +5,10 @@ import type { Logger } from "pino";
 import type { Device, Entity, Reading } from "../../model/index.js";
 import { describeHttpError } from "../../http/client.js";
 import type { SourceState } from "../../state/store.js";
-import { formatPath } from "../../config/yaml-path.js";
 import { defaultClientId } from "../../config/defaults.js";
 import type { Bridge, BridgeContext, BridgeRuntime, PollResult } from "../types.js";
 import { MeterNotRegisteredError, VoltawareClient } from "./client.js";
-import { checkVoltawareSource, voltawareOptions, type MetadataEntry, type VoltawareOptions } from "./config.js";
+import { voltawareOptions, type MetadataEntry, type VoltawareOptions } from "./config.js";
 import { EventQueue } from "./event-queue.js";
 import { EventFeeds, EventsPublisher } from "./events.js";
 import { safeUrl } from "../../log.js";
@@ -87,8 +86,6 @@ export class VoltawareBridge implements Bridge {
   private feeds: EventFeeds | undefined;
 
   constructor(ctx: BridgeContext) {
-    const problems = checkVoltawareSource(ctx.source);
-    if (problems.length > 0) throw new Error(`source "${ctx.source.id}": ${problems.map((p) => `${formatPath(p.path)}: ${p.message}`).join("; ")}`);
     this.opts = voltawareOptions(ctx.source);
     this.log = ctx.logger;
     this.state = ctx.state;
