@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument, type YAMLError } from "yaml";
 import { checkBrokerExposure, checkDuplicateIds, checkDurations, checkTlsFiles, checkVendorRules, mqttWarnings, sourceIdWarnings } from "./checks.js";
-import { applyDefaults, applyVendorDefaults, dropEmptySections } from "./defaults.js";
+import { applyDefaults, prepareSections } from "./defaults.js";
 import { substituteEnv } from "./env.js";
 import { locateLine } from "./locate.js";
 import { ConfigError, dedupeProblems, type ConfigProblem } from "./problems.js";
@@ -49,8 +49,7 @@ function parse(vendors: Vendors, text: string, env: NodeJS.ProcessEnv, origin?: 
   const parsed: unknown = doc.toJS() ?? {};
   const substituted = substituteEnv(parsed, env);
   const data = substituted.value;
-  dropEmptySections(data);
-  applyVendorDefaults(data, vendors);
+  prepareSections(data);
 
   const envPaths = substituted.problems.map((p) => p.path);
   const shapeProblems = validateConfigShape(data, vendors);
@@ -67,7 +66,7 @@ function parse(vendors: Vendors, text: string, env: NodeJS.ProcessEnv, origin?: 
     .map(({ problem }) => (problem.line === undefined ? { path: problem.path, message: problem.message } : problem));
   if (errors.length > 0) return { errors, warnings, literalSecretPaths: [] };
 
-  const config = applyDefaults(data as RawConfig, { baseDir, vendors });
+  const config = applyDefaults(data as RawConfig, { baseDir });
   const secretPaths = [...new Set(secretEntries(config, vendors).map((e) => e.path))];
   // A `${VAR:-default}` that fell back put the default, a secret written in the file, in use.
   const defaultedSecrets = secretPaths.filter((path) => substituted.defaulted.includes(path));

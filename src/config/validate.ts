@@ -35,12 +35,13 @@ let cached: { vendors: Vendors; validate: WeakRef<ValidateFunction> } | undefine
 
 /**
  * Checks the shape of a config against the full schema. Coerces scalar types in place
- * ("1883" → 1883), so callers pass a copy they own.
+ * ("1883" → 1883) and fills in every `default` of the schema (vendor keys too, before they are
+ * checked), so callers pass a copy they own.
  */
 export function validateConfigShape(data: unknown, vendors: Vendors): ConfigProblem[] {
   let compiled = cached?.vendors === vendors ? cached.validate.deref() : undefined;
   if (!compiled) {
-    compiled = createAjv().compile(buildConfigSchema(vendors));
+    compiled = createAjv({ useDefaults: true }).compile(buildConfigSchema(vendors));
     cached = { vendors, validate: new WeakRef(compiled) };
   }
   if (compiled(data)) return [];
