@@ -18,7 +18,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import schedule from "node-schedule";
 import { stringify } from "yaml";
 import { afterAll, expect, it } from "vitest";
-import { parseConfig, secretValues } from "../../src/config/index.js";
+import { parseConfig, secretValues } from "../../src/app-config.js";
 import { Daemon } from "../../src/daemon/daemon.js";
 import { createLogger, SecretScrubber } from "../../src/log.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";

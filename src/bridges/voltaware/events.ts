@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import type { Reading } from "../../model/index.js";
-import { safeUrl } from "../../mqtt/connection.js";
+import { safeUrl } from "../../log.js";
 import type { ReadingFeed } from "../types.js";
 import type { EventsConfig, MeterConfig, ValueFeed } from "./config.js";
 import type { EventQueue, QueuedEvent } from "./event-queue.js";
