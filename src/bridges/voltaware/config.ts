@@ -30,7 +30,7 @@ export interface ValueFeed {
   field?: string;
   topic?: string;
   path?: string;
-  scale?: number;
+  scale: number;
 }
 
 export interface MeterConfig {

@@ -363,7 +363,7 @@ export class EventFeeds {
       this.warnOnce(`${meter.id}/${value.name}`, { meter: meter.id, value: value.name }, "events: a value is not a number; it is left out");
       return;
     }
-    const scaled = number === null ? null : round(number * (value.scale ?? 1));
+    const scaled = number === null ? null : round(number * value.scale);
     const values = this.latest.get(meter.id) as Map<string, number | null>;
     values.set(value.name, scaled);
     if (value !== meter.values[0] || scaled === null) return;
