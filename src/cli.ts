@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ConfigError, checkConfigFile, loadConfig, parseDuration, redactConfig, secretValues } from "./config/index.js";
+import { ConfigError, checkConfigFile, loadConfig, parseDuration, redactConfig, secretValues } from "./app-config.js";
 import type { Config } from "./config/types.js";
 import { findBridge } from "./bridges/registry.js";
-import { createHttpClient } from "./http/client.js";
 import { preferSmallHeap } from "./daemon/small-heap.js";
 import { Daemon } from "./daemon/daemon.js";
 import { SHUTDOWN } from "./daemon/shutdown.js";
-import { createLogger, SecretScrubber, secretRegistrar } from "./log.js";
+import { createLogger, SecretScrubber } from "./log.js";
+import { createBridgeContext } from "./daemon/bridge-context.js";
 import { StateStore } from "./state/store.js";
 import { VERSION } from "./version.js";
 import { errorMessage } from "./util/errors.js";
@@ -97,13 +97,8 @@ async function discover(path: string, only: string | undefined): Promise<number>
     const definition = findBridge(source.type);
     if (!definition) continue;
     const log = logger.child({ source: source.id });
-    const bridge = definition.create({
-      source,
-      logger: log,
-      state: store.scope(`source:${source.id}`),
-      http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, maxRetryAfterMs: source.max_retry_after, logger: log }),
-      registerSecret: secretRegistrar(scrubber, source.id),
-    });
+    // No start(): discover only reads, it opens no queue and writes nothing to the cloud.
+    const bridge = definition.create(createBridgeContext({ source, logger: log, store, scrubber }));
     print(`\n# source ${source.id} (${definition.title})`);
     try {
       const { devices } = await bridge.poll();

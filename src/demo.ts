@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { stringify } from "yaml";
-import { parseConfig } from "./config/index.js";
+import { parseConfig } from "./app-config.js";
 import type { Config } from "./config/types.js";
 import { isLoopbackHost } from "./mqtt/loopback.js";
 import { demoSources, type DemoSource } from "./simulators/demo-sources.js";

@@ -135,3 +135,15 @@ export function createLogger(level: string, scrubber: SecretScrubber, destinatio
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/** A URL (a broker's, say) without the credentials it may carry, for logs. */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return "the configured URL";
+  }
+}

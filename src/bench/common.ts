@@ -8,7 +8,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import type { DestinationStream } from "pino";
 import { stringify } from "yaml";
 import type { BridgeDefinition } from "../bridges/types.js";
-import { parseConfig, secretValues } from "../config/index.js";
+import { parseConfig, secretValues } from "../app-config.js";
 import type { Config, SourceConfig } from "../config/types.js";
 import { Daemon } from "../daemon/daemon.js";
 import { createLogger, SecretScrubber } from "../log.js";

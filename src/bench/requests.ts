@@ -123,9 +123,10 @@ async function measure(s: VendorSetup): Promise<RequestsResult> {
     // Without the vendors' pacing: it decides how long a poll takes, not what it asks for.
     http: (o) => createHttpClient({ ...o, rateLimit: undefined, sourceId: source.id, timeoutMs: source.timeout, logger }),
     registerSecret: secretRegistrar(scrubber, source.id),
-    dataDir: join(config.data_dir, "sources", "src"),
   });
   try {
+    // Started as in the daemon (metadata writes count), with no other source to read from.
+    await bridge.start?.({ readings: { onReading: () => () => undefined }, subscribeLocal: () => undefined, dataDir: join(config.data_dir, "sources", "src") });
     // The first poll discovers (logins, definitions, inventories) and sets the cursors.
     await bridge.poll();
     s.sim.clearRequests();

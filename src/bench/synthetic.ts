@@ -87,7 +87,6 @@ export function syntheticSource(opts: SyntheticOptions): SyntheticSource {
     type: SYNTHETIC_TYPE,
     title: "Synthetic",
     schema: { properties: {} },
-    defaults: {},
     defaultInterval: 1_000,
     secretKeys: [],
     create: () => bridge,

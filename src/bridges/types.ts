@@ -2,11 +2,11 @@ import type { Logger } from "pino";
 import type { Got } from "got";
 import type { Command, Device, Entity, Reading } from "../model/index.js";
 import type { SourceConfig } from "../config/types.js";
+import type { VendorConfig } from "../config/vendors.js";
 import type { HttpClientOptions } from "../http/client.js";
 import type { SourceState } from "../state/store.js";
 
-/** A JSON schema fragment; kept loose on purpose, ajv checks it at start. */
-export type JsonSchema = Record<string, unknown>;
+export type { JsonSchema, SourceCheckProblem } from "../config/vendors.js";
 
 export interface PollResult {
   /** Every device the source has now, with all its entities: absent ones are removed. */
@@ -15,7 +15,14 @@ export interface PollResult {
   readings: Reading[];
 }
 
+/**
+ * A source's bridge, driven by its owner: `create` builds it without side effects; the daemon
+ * then calls `start` once, polls and writes, and `close`s it at shutdown. `discover` only
+ * creates, polls and closes: a bridge does nothing in `start` that a read needs.
+ */
 export interface Bridge {
+  /** In the daemon only, before the first poll: connect, open queues, subscribe. A throw stops the daemon's start. */
+  start?(runtime: BridgeRuntime): Promise<void>;
   poll(): Promise<PollResult>;
   /** Writes a validated command; returns readings to publish at once (the commanded state). */
   write(command: Command, target: { device: Device; entity: Entity }): Promise<Reading[]>;
@@ -25,6 +32,7 @@ export interface Bridge {
   problems?(): string[];
 }
 
+/** What every bridge gets, in the daemon and in `discover` (see `createBridgeContext`). */
 export interface BridgeContext {
   source: SourceConfig;
   logger: Logger;
@@ -39,19 +47,19 @@ export interface BridgeContext {
    * value are kept.
    */
   registerSecret(value: string, kind?: string): void;
+}
+
+/** What only the daemon offers, handed to `Bridge.start`. */
+export interface BridgeRuntime {
   /**
    * The readings the daemon publishes, of every source (this one included), after each poll and
-   * each command; unchanged values come again with every poll. Absent outside the daemon
-   * (`discover`). Listeners must be quick and must not throw.
+   * each command; unchanged values come again with every poll. Listeners must be quick and must not throw.
    */
-  readings?: ReadingFeed;
-  /**
-   * Subscribes to a topic filter on the broker the daemon publishes to (a P1 meter's topic, say);
-   * the handler learns whether a message was retained. Absent outside the daemon.
-   */
-  subscribeLocal?(filter: string, handler: (topic: string, payload: Buffer, retained: boolean) => void): void;
-  /** A folder for this source's own files (a queue, say), in data_dir; created on first use. Absent outside the daemon. */
-  dataDir?: string;
+  readings: ReadingFeed;
+  /** Subscribes to a topic filter on the broker the daemon publishes to (a P1 meter's topic, say); the handler learns whether a message was retained. */
+  subscribeLocal(filter: string, handler: (topic: string, payload: Buffer, retained: boolean) => void): void;
+  /** A folder for this source's own files (a queue, say), in data_dir; created on first use. */
+  dataDir: string;
 }
 
 export interface ReadingFeed {
@@ -59,30 +67,7 @@ export interface ReadingFeed {
   onReading(listener: (source: string, reading: Reading) => void): () => void;
 }
 
-/** A problem in a source's vendor keys that the JSON schema cannot express; `path` is relative to the source. */
-export interface SourceCheckProblem {
-  path: Array<string | number>;
-  message: string;
-}
-
-export interface BridgeDefinition {
-  type: string;
-  title: string;
-  /**
-   * JSON schema of the vendor keys of a source: `properties` (merged with the common source
-   * keys), optional `required`, `anyOf`, and `defaults` applied before validation.
-   */
-  schema: { properties: Record<string, JsonSchema>; required?: string[]; anyOf?: JsonSchema[] };
-  defaults: Record<string, unknown>;
-  /** Default poll interval, ms. */
-  defaultInterval: number;
-  /** Vendor keys holding secrets, scrubbed from logs and never published; `a.b` names a nested key. */
-  secretKeys: string[];
-  /**
-   * Rules across keys that the schema cannot say (a list as long as a count, a template that must
-   * render valid JSON). Runs at config load once the schema passed (vendor defaults applied,
-   * durations still as written), so `validate` reports them.
-   */
-  check?(source: Record<string, unknown>): SourceCheckProblem[];
+/** A vendor: what config needs of it (`VendorConfig`: schema, defaults, secrets, checks) and how to build its bridge. */
+export interface BridgeDefinition extends VendorConfig {
   create(ctx: BridgeContext): Bridge;
 }

@@ -1,7 +1,6 @@
 import type { Logger } from "pino";
-import type { Command, Reading } from "../model/index.js";
+import type { Command, Device, Entity, Reading } from "../model/index.js";
 import type { EntityAddress } from "../mqtt/topics.js";
-import type { SourceRunner } from "../daemon/source-runner.js";
 import { describeHttpError } from "../http/client.js";
 import { CommandError, parseCommandPayload } from "./parse.js";
 
@@ -17,6 +16,14 @@ export interface CommandOutput {
   publishReadings(source: string, readings: Reading[]): void;
 }
 
+/** What the router needs of a source: the daemon's `SourceRunner` is one. Owned here so commands import nothing of the daemon. */
+export interface CommandTarget {
+  lookup(deviceKey: string, entityKey: string): { device: Device; entity: Entity } | undefined;
+  /** While a cloud asked us to wait (Retry-After), commands are refused rather than queued. */
+  pausedUntil(): Date | undefined;
+  write(command: Command, target: { device: Device; entity: Entity }): Promise<Reading[]>;
+}
+
 /**
  * `…/set` → the owning source's bridge. Every command gets a result; one that fails validation
  * never reaches the vendor.
@@ -25,7 +32,7 @@ export class CommandRouter {
   private readonly unknownWarned = new Set<string>();
 
   constructor(
-    private readonly runners: ReadonlyMap<string, SourceRunner>,
+    private readonly runners: ReadonlyMap<string, CommandTarget>,
     private readonly output: CommandOutput,
     private readonly log: Logger,
   ) {}

@@ -1,5 +1,5 @@
 import { accessSync, constants, statSync } from "node:fs";
-import { findBridge } from "../bridges/registry.js";
+import { findVendor, type Vendors } from "./vendors.js";
 import { resolve } from "node:path";
 import { formatDuration, parseDuration } from "./duration.js";
 import type { ConfigProblem } from "./problems.js";
@@ -55,9 +55,9 @@ export function sourceIdWarnings(data: unknown): string[] {
 }
 
 /** The rules of each vendor that its schema cannot express; only meaningful once the schema passed. */
-export function checkVendorRules(data: unknown): ConfigProblem[] {
+export function checkVendorRules(data: unknown, vendors: Vendors): ConfigProblem[] {
   return rawSources(data).flatMap(({ index, source }) => {
-    const definition = typeof source.type === "string" ? findBridge(source.type) : undefined;
+    const definition = typeof source.type === "string" ? findVendor(vendors, source.type) : undefined;
     return (definition?.check?.(source) ?? []).map((p) => ({ path: formatPath(["sources", index, ...p.path]), message: p.message }));
   });
 }

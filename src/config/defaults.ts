@@ -1,30 +1,20 @@
 import { hostname as osHostname } from "node:os";
 import { resolve } from "node:path";
-import { findBridge } from "../bridges/registry.js";
 import { parseDuration } from "./duration.js";
-import type { RawConfig } from "./raw.js";
-import { isRecord, rawSources } from "./raw.js";
-import { DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_TIMEOUT_MS } from "./schema.js";
+import type { RawConfig, RawSource } from "./raw.js";
+import { isRecord } from "./raw.js";
 import type { Config, LogLevel, SourceConfig, TlsConfig } from "./types.js";
 
 const SECTIONS = ["mqtt", "broker", "homeassistant", "health"] as const;
 
-/** `broker:` with every key commented out parses as null; the user meant "all defaults". */
-export function dropEmptySections(data: unknown): void {
+/**
+ * `broker:` with every key commented out parses as null; the user meant "all defaults". An absent
+ * section is an empty one, so the schema's defaults fill it in (ajv fills only mappings that exist).
+ */
+export function prepareSections(data: unknown): void {
   if (!isRecord(data)) return;
-  for (const key of SECTIONS) if (data[key] === null) delete data[key];
+  for (const key of SECTIONS) if (data[key] === null || data[key] === undefined) data[key] = {};
   if (isRecord(data.mqtt) && data.mqtt.tls === null) delete data.mqtt.tls;
-}
-
-/** Vendor defaults go in before validation, so a default URL is checked like a written one. */
-export function applyVendorDefaults(data: unknown): void {
-  for (const { source } of rawSources(data)) {
-    const definition = typeof source.type === "string" ? findBridge(source.type) : undefined;
-    if (definition === undefined) continue;
-    for (const [key, value] of Object.entries(definition.defaults)) {
-      if (source[key] === undefined) source[key] = structuredClone(value);
-    }
-  }
 }
 
 /** MQTT client ids travel in CONNECT packets; some brokers accept only these characters. */
@@ -38,55 +28,40 @@ export interface DefaultsContext {
   hostname?: string;
 }
 
-function tlsConfig(raw: NonNullable<NonNullable<RawConfig["mqtt"]>["tls"]>, baseDir: string): TlsConfig {
-  const tls: TlsConfig = { reject_unauthorized: raw.reject_unauthorized ?? true };
+function tlsConfig(raw: NonNullable<RawConfig["mqtt"]["tls"]>, baseDir: string): TlsConfig {
+  const tls: TlsConfig = { reject_unauthorized: raw.reject_unauthorized };
   if (raw.ca !== undefined) tls.ca = resolve(baseDir, raw.ca);
   if (raw.cert !== undefined) tls.cert = resolve(baseDir, raw.cert);
   if (raw.key !== undefined) tls.key = resolve(baseDir, raw.key);
   return tls;
 }
 
-function sourceConfig(raw: RawConfig["sources"][number]): SourceConfig {
-  const definition = findBridge(raw.type);
-  const interval = raw.interval === undefined ? (definition?.defaultInterval ?? 60_000) : parseDuration(raw.interval);
-  const timeout = raw.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(raw.timeout);
-  const maxRetryAfter = raw.max_retry_after === undefined ? DEFAULT_MAX_RETRY_AFTER_MS : parseDuration(raw.max_retry_after);
-  return { ...structuredClone(raw), enabled: raw.enabled ?? true, interval, timeout, max_retry_after: maxRetryAfter };
+function sourceConfig(raw: RawSource): SourceConfig {
+  return {
+    ...structuredClone(raw),
+    interval: parseDuration(raw.interval),
+    timeout: parseDuration(raw.timeout),
+    max_retry_after: parseDuration(raw.max_retry_after),
+  };
 }
 
-/** The loaded config: every default filled in, durations in ms, paths absolute. */
+/** The loaded config: durations in ms, paths absolute, the client id of this host. */
 export function applyDefaults(raw: RawConfig, context: DefaultsContext): Config {
-  const mqtt = raw.mqtt ?? {};
+  const { mqtt, broker, homeassistant, health } = raw;
   const config: Config = {
-    mqtt: {
-      base_topic: mqtt.base_topic ?? "cloud2mqtt",
-      client_id: mqtt.client_id ?? defaultClientId(context.hostname),
-      keepalive: mqtt.keepalive ?? 60,
-    },
-    broker: {
-      host: raw.broker?.host ?? "127.0.0.1",
-      port: raw.broker?.port ?? 1883,
-      allow_anonymous: raw.broker?.allow_anonymous ?? false,
-    },
-    homeassistant: {
-      enabled: raw.homeassistant?.enabled ?? true,
-      discovery_prefix: raw.homeassistant?.discovery_prefix ?? "homeassistant",
-      status_topic: raw.homeassistant?.status_topic ?? "homeassistant/status",
-    },
-    health: {
-      enabled: raw.health?.enabled ?? true,
-      host: raw.health?.host ?? "127.0.0.1",
-      port: raw.health?.port ?? 8099,
-    },
-    data_dir: resolve(context.baseDir, raw.data_dir ?? "./data"),
-    log_level: (raw.log_level ?? "info") as LogLevel,
+    mqtt: { base_topic: mqtt.base_topic, client_id: mqtt.client_id ?? defaultClientId(context.hostname), keepalive: mqtt.keepalive },
+    broker: { host: broker.host, port: broker.port, allow_anonymous: broker.allow_anonymous },
+    homeassistant: { enabled: homeassistant.enabled, discovery_prefix: homeassistant.discovery_prefix, status_topic: homeassistant.status_topic },
+    health: { enabled: health.enabled, host: health.host, port: health.port },
+    data_dir: resolve(context.baseDir, raw.data_dir),
+    log_level: raw.log_level as LogLevel,
     sources: raw.sources.map(sourceConfig),
   };
   if (mqtt.url !== undefined) config.mqtt.url = mqtt.url;
   if (mqtt.username !== undefined) config.mqtt.username = mqtt.username;
   if (mqtt.password !== undefined) config.mqtt.password = mqtt.password;
   if (mqtt.tls !== undefined) config.mqtt.tls = tlsConfig(mqtt.tls, context.baseDir);
-  if (raw.broker?.username !== undefined) config.broker.username = raw.broker.username;
-  if (raw.broker?.password !== undefined) config.broker.password = raw.broker.password;
+  if (broker.username !== undefined) config.broker.username = broker.username;
+  if (broker.password !== undefined) config.broker.password = broker.password;
   return config;
 }

@@ -1,4 +1,4 @@
-import type { JsonSchema } from "../bridges/types.js";
+import type { JsonSchema } from "./vendors.js";
 import { DURATION_HINT, DURATION_PATTERN } from "../duration.js";
 
 /** Durations in the config: the grammar lives in the leaf src/duration.ts, the JSON schema here. */

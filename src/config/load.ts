@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument, type YAMLError } from "yaml";
 import { checkBrokerExposure, checkDuplicateIds, checkDurations, checkTlsFiles, checkVendorRules, mqttWarnings, sourceIdWarnings } from "./checks.js";
-import { applyDefaults, applyVendorDefaults, dropEmptySections } from "./defaults.js";
+import { applyDefaults, prepareSections } from "./defaults.js";
 import { substituteEnv } from "./env.js";
 import { locateLine } from "./locate.js";
 import { ConfigError, dedupeProblems, type ConfigProblem } from "./problems.js";
@@ -10,6 +10,7 @@ import type { RawConfig } from "./raw.js";
 import { secretEntries } from "./secrets.js";
 import type { Config } from "./types.js";
 import { validateConfigShape } from "./validate.js";
+import type { Vendors } from "./vendors.js";
 import { parsePath } from "./yaml-path.js";
 
 export interface ConfigResult {
@@ -35,7 +36,7 @@ function isAtOrUnder(path: string, parent: string): boolean {
   return path === parent || path.startsWith(`${parent}.`) || path.startsWith(`${parent}[`);
 }
 
-function parse(text: string, env: NodeJS.ProcessEnv, origin?: string): ParseOutcome {
+function parse(vendors: Vendors, text: string, env: NodeJS.ProcessEnv, origin?: string): ParseOutcome {
   const baseDir = origin === undefined ? process.cwd() : dirname(resolve(origin));
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, merge: true, uniqueKeys: true });
@@ -48,13 +49,12 @@ function parse(text: string, env: NodeJS.ProcessEnv, origin?: string): ParseOutc
   const parsed: unknown = doc.toJS() ?? {};
   const substituted = substituteEnv(parsed, env);
   const data = substituted.value;
-  dropEmptySections(data);
-  applyVendorDefaults(data);
+  prepareSections(data);
 
   const envPaths = substituted.problems.map((p) => p.path);
-  const shapeProblems = validateConfigShape(data);
+  const shapeProblems = validateConfigShape(data, vendors);
   const shapePaths = new Set(shapeProblems.map((p) => p.path));
-  const vendorProblems = shapeProblems.length === 0 ? checkVendorRules(data) : [];
+  const vendorProblems = shapeProblems.length === 0 ? checkVendorRules(data, vendors) : [];
   const checkProblems = [...checkDuplicateIds(data), ...checkDurations(data), ...checkTlsFiles(data, baseDir), ...checkBrokerExposure(data), ...vendorProblems].filter(
     (p) => !shapePaths.has(p.path),
   );
@@ -67,7 +67,7 @@ function parse(text: string, env: NodeJS.ProcessEnv, origin?: string): ParseOutc
   if (errors.length > 0) return { errors, warnings, literalSecretPaths: [] };
 
   const config = applyDefaults(data as RawConfig, { baseDir });
-  const secretPaths = [...new Set(secretEntries(config).map((e) => e.path))];
+  const secretPaths = [...new Set(secretEntries(config, vendors).map((e) => e.path))];
   // A `${VAR:-default}` that fell back put the default, a secret written in the file, in use.
   const defaultedSecrets = secretPaths.filter((path) => substituted.defaulted.includes(path));
   const literalSecretPaths = secretPaths.filter((path) => !substituted.expanded.includes(path) || defaultedSecrets.includes(path));
@@ -81,13 +81,13 @@ function parse(text: string, env: NodeJS.ProcessEnv, origin?: string): ParseOutc
  * Parses, substitutes `${ENV}`, validates and fills defaults. Never throws: every problem found
  * is in `errors`, so `validate` can show them all at once.
  */
-export function parseConfig(text: string, env: NodeJS.ProcessEnv, origin?: string): ConfigResult {
-  const { config, errors, warnings } = parse(text, env, origin);
+export function parseConfig(vendors: Vendors, text: string, env: NodeJS.ProcessEnv, origin?: string): ConfigResult {
+  const { config, errors, warnings } = parse(vendors, text, env, origin);
   return config === undefined ? { errors, warnings } : { config, errors, warnings };
 }
 
 /** `parseConfig` for a file, plus the checks only a file allows (readable, who else can read it). */
-export async function checkConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<ConfigResult> {
+export async function checkConfigFile(vendors: Vendors, path: string, env: NodeJS.ProcessEnv = process.env): Promise<ConfigResult> {
   const file = resolve(path);
   let text: string;
   try {
@@ -97,7 +97,7 @@ export async function checkConfigFile(path: string, env: NodeJS.ProcessEnv = pro
     const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder" : code === "EACCES" ? "permission denied" : String(error);
     return { errors: [{ path: "", message: `cannot read config file ${file}: ${reason}` }], warnings: [] };
   }
-  const outcome = parse(text, env, file);
+  const outcome = parse(vendors, text, env, file);
   const warnings = [...outcome.warnings];
   if (outcome.literalSecretPaths.length > 0 && process.platform !== "win32") {
     const { mode } = await stat(file);
@@ -119,8 +119,8 @@ export interface LoadOptions {
 }
 
 /** Loads a config file for the daemon; throws a `ConfigError` listing every problem. */
-export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Promise<Config> {
-  const result = await checkConfigFile(path, env);
+export async function loadConfig(vendors: Vendors, path: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Promise<Config> {
+  const result = await checkConfigFile(vendors, path, env);
   const warn = options.onWarning ?? ((warning: string) => process.stderr.write(`warning: ${warning}\n`));
   for (const warning of result.warnings) warn(warning);
   if (result.config === undefined) throw new ConfigError(result.errors, resolve(path));

@@ -1,13 +1,22 @@
 import type { ErrorObject } from "ajv";
-import { bridgeDefinitions } from "../bridges/registry.js";
 import type { ConfigProblem } from "./problems.js";
 import { FORMAT_MESSAGES } from "./formats.js";
-import { PLANNED_SOURCE_TYPES } from "./schema.js";
 import { closest } from "./suggest.js";
+import type { Vendors } from "./vendors.js";
 import { formatPath, pointerToSegments, type PathSegment } from "./yaml-path.js";
 
-/** Values of these keys never appear in messages: validation output ends up in logs. */
-const SECRET_KEYS = new Set(["password", ...bridgeDefinitions.flatMap((b) => b.secretKeys.map((k) => k.split(".").pop() ?? k))]);
+/** What messages need of the vendors: their type names, and the keys whose values never appear (validation output ends up in logs). */
+interface Vocabulary {
+  types: readonly string[];
+  secretKeys: ReadonlySet<string>;
+}
+
+function vocabulary(vendors: Vendors): Vocabulary {
+  return {
+    types: vendors.map((v) => v.type),
+    secretKeys: new Set(["password", ...vendors.flatMap((v) => v.secretKeys.map((k) => k.split(".").pop() ?? k))]),
+  };
+}
 
 function param(error: ErrorObject, name: string): unknown {
   return (error.params as Record<string, unknown>)[name];
@@ -18,8 +27,8 @@ function schemaObject(value: unknown): Record<string, unknown> {
 }
 
 /** What the user wrote, short and safe to print. */
-export function describeValue(value: unknown, key?: PathSegment): string {
-  if (typeof key === "string" && SECRET_KEYS.has(key) && typeof value === "string") return "a hidden value";
+function describeValue(vocab: Vocabulary, value: unknown, key?: PathSegment): string {
+  if (typeof key === "string" && vocab.secretKeys.has(key) && typeof value === "string") return "a hidden value";
   if (value === null || value === undefined) return "an empty value";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
@@ -50,27 +59,24 @@ function isSourceTypePath(segments: readonly PathSegment[]): boolean {
   return segments.length === 3 && segments[0] === "sources" && typeof segments[1] === "number" && segments[2] === "type";
 }
 
-export function sourceTypeMessage(value: unknown): string {
-  const supported = bridgeDefinitions.map((b) => b.type);
-  if (typeof value === "string" && PLANNED_SOURCE_TYPES.includes(value) && !supported.includes(value)) {
-    return `"${value}" is not supported by this version (supported: ${supported.join(", ")})`;
-  }
+function sourceTypeMessage(vocab: Vocabulary, value: unknown): string {
+  const supported = vocab.types;
   const guess = typeof value === "string" ? closest(value, supported) : undefined;
   const hint = guess === undefined ? "" : `; did you mean "${guess}"?`;
-  return `must be one of ${supported.join(", ")} (got ${describeValue(value)})${hint}`;
+  return `must be one of ${supported.join(", ")} (got ${describeValue(vocab, value)})${hint}`;
 }
 
 type Translated = { segments: PathSegment[]; message: string };
 
-function translateOne(error: ErrorObject, segments: PathSegment[]): Translated {
+function translateOne(vocab: Vocabulary, error: ErrorObject, segments: PathSegment[]): Translated {
   const key = segments[segments.length - 1];
-  const got = (): string => `(got ${describeValue(error.data, key)})`;
+  const got = (): string => `(got ${describeValue(vocab, error.data, key)})`;
   const parent = schemaObject(error.parentSchema);
   switch (error.keyword) {
     case "required": {
       const missing = String(param(error, "missingProperty"));
       const path = [...segments, missing];
-      const extra = isSourceTypePath(path) ? ` (one of: ${bridgeDefinitions.map((b) => b.type).join(", ")})` : "";
+      const extra = isSourceTypePath(path) ? ` (one of: ${vocab.types.join(", ")})` : "";
       // A key may say why it has no default (schema keyword `requiredMessage`).
       const why = schemaObject(schemaObject(parent.properties)[missing]).requiredMessage;
       return { segments: path, message: `is required${extra}${typeof why === "string" ? `: ${why}` : ""}` };
@@ -83,7 +89,7 @@ function translateOne(error: ErrorObject, segments: PathSegment[]): Translated {
     case "type":
       return { segments, message: `must be ${typeWords(param(error, "type"))} ${got()}` };
     case "enum": {
-      if (isSourceTypePath(segments)) return { segments, message: sourceTypeMessage(error.data) };
+      if (isSourceTypePath(segments)) return { segments, message: sourceTypeMessage(vocab, error.data) };
       const allowed = (param(error, "allowedValues") as unknown[]).map((v) => JSON.stringify(v).replace(/^"(.*)"$/, "$1"));
       return { segments, message: `must be one of ${allowed.join(", ")} ${got()}` };
     }
@@ -135,24 +141,24 @@ function isInside(inner: ErrorObject, outer: ErrorObject): boolean {
 }
 
 /** One alternative of an `anyOf`, in words: `username and password` for a plain `required`. */
-function describeBranch(branch: unknown, errorsInside: ErrorObject[], data: unknown): string {
+function describeBranch(vocab: Vocabulary, branch: unknown, errorsInside: ErrorObject[], data: unknown): string {
   const schema = schemaObject(branch);
   const required = schema.required;
   if (Array.isArray(required) && Object.keys(schema).every((k) => k === "required" || k === "description")) {
     return listWords(required.map(String), "and");
   }
   const messages = errorsInside.map((e) => {
-    const t = translateOne(e, pointerToSegments(e.instancePath, data));
+    const t = translateOne(vocab, e, pointerToSegments(e.instancePath, data));
     return `${formatPath(t.segments)}: ${t.message}`;
   });
   return messages.length > 0 ? messages.join(" and ") : JSON.stringify(branch);
 }
 
-function translateAlternatives(error: ErrorObject, all: readonly ErrorObject[], data: unknown, segments: PathSegment[]): Translated {
+function translateAlternatives(vocab: Vocabulary, error: ErrorObject, all: readonly ErrorObject[], data: unknown, segments: PathSegment[]): Translated {
   const branches = Array.isArray(error.schema) ? error.schema : [];
   const words = branches.map((branch, index) => {
     const inside = all.filter((e) => e !== error && e.schemaPath.startsWith(`${error.schemaPath}/${index}/`) && isInside(e, error));
-    return describeBranch(branch, inside, data);
+    return describeBranch(vocab, branch, inside, data);
   });
   if (error.keyword === "oneOf" && param(error, "passingSchemas") !== null) {
     return { segments, message: `must match only one of: ${words.join("; ")}` };
@@ -166,7 +172,8 @@ function translateAlternatives(error: ErrorObject, all: readonly ErrorObject[], 
  * and the branches of an `anyOf` are noise on their own: the `then` errors and the `anyOf`
  * summary say it all.
  */
-export function translateAjvErrors(errors: readonly ErrorObject[], data: unknown): ConfigProblem[] {
+export function translateAjvErrors(errors: readonly ErrorObject[], data: unknown, vendors: Vendors): ConfigProblem[] {
+  const vocab = vocabulary(vendors);
   const alternatives = errors.filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf");
   const problems: ConfigProblem[] = [];
   for (const error of errors) {
@@ -175,8 +182,8 @@ export function translateAjvErrors(errors: readonly ErrorObject[], data: unknown
     const segments = pointerToSegments(error.instancePath, data);
     const translated =
       error.keyword === "anyOf" || error.keyword === "oneOf"
-        ? translateAlternatives(error, errors, data, segments)
-        : translateOne(error, segments);
+        ? translateAlternatives(vocab, error, errors, data, segments)
+        : translateOne(vocab, error, segments);
     const path = formatPath(translated.segments);
     problems.push({ path, message: path === "" ? `the file ${translated.message}` : translated.message });
   }

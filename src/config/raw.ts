@@ -1,34 +1,36 @@
 /**
- * The file as written, after env substitution and schema validation: every key optional,
- * durations still as written. Only trust this shape once `validateConfigShape` found no problem.
+ * The file as written after env substitution and schema validation, with every `default` of the
+ * schema filled in by ajv (`useDefaults`): the schema is where defaults are written, once. Durations
+ * are still as written. Only trust this shape once `validateConfigShape` found no problem.
  */
 export interface RawSource {
   id: string;
   type: string;
-  enabled?: boolean;
-  interval?: string | number;
-  timeout?: string | number;
-  max_retry_after?: string | number;
+  enabled: boolean;
+  interval: string | number;
+  timeout: string | number;
+  max_retry_after: string | number;
   include?: string[];
   exclude?: string[];
   [key: string]: unknown;
 }
 
 export interface RawConfig {
-  mqtt?: {
+  mqtt: {
     url?: string;
     username?: string;
     password?: string;
-    base_topic?: string;
+    base_topic: string;
+    /** No schema default: it depends on the host (`defaultClientId`). */
     client_id?: string;
-    keepalive?: number;
-    tls?: { ca?: string; cert?: string; key?: string; reject_unauthorized?: boolean };
+    keepalive: number;
+    tls?: { ca?: string; cert?: string; key?: string; reject_unauthorized: boolean };
   };
-  broker?: { host?: string; port?: number; username?: string; password?: string; allow_anonymous?: boolean };
-  homeassistant?: { enabled?: boolean; discovery_prefix?: string; status_topic?: string };
-  health?: { enabled?: boolean; host?: string; port?: number };
-  data_dir?: string;
-  log_level?: string;
+  broker: { host: string; port: number; username?: string; password?: string; allow_anonymous: boolean };
+  homeassistant: { enabled: boolean; discovery_prefix: string; status_topic: string };
+  health: { enabled: boolean; host: string; port: number };
+  data_dir: string;
+  log_level: string;
   sources: RawSource[];
 }
 

@@ -1,10 +1,6 @@
 import { DEFAULT_MAX_RETRY_AFTER_MS } from "../http/client.js";
-import type { BridgeDefinition, JsonSchema } from "../bridges/types.js";
-import { bridgeDefinitions } from "../bridges/registry.js";
+import type { JsonSchema, VendorConfig, Vendors } from "./vendors.js";
 import { durationSchema, formatDuration } from "./duration.js";
-
-/** Every vendor the product card names; those without a bridge yet get "not supported by this version". */
-export const PLANNED_SOURCE_TYPES: readonly string[] = ["belimo", "climkit", "wiotys", "mybenext", "voltaware"];
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 export { DEFAULT_MAX_RETRY_AFTER_MS };
@@ -107,7 +103,7 @@ const commonSourceProperties: Record<string, JsonSchema> = {
     maxLength: 64,
     description: "Unique id of the source; appears in topics and unique ids",
   },
-  type: { type: "string", enum: bridgeDefinitions.map((b) => b.type), description: "Which cloud this source polls" },
+  type: { type: "string", description: "Which cloud this source polls" },
   enabled: { type: "boolean", default: true, description: "A disabled source is validated but not polled" },
   interval: duration("Poll interval: \"30s\", \"5m\", \"1h\" or seconds; at least 1s; default depends on the vendor"),
   timeout: duration("Timeout of each HTTP request", formatDuration(DEFAULT_TIMEOUT_MS)),
@@ -128,13 +124,11 @@ const commonSourceProperties: Record<string, JsonSchema> = {
 };
 
 /** The vendor keys of one type; `then` branch of the source schema, so it closes the key set. */
-export function vendorSourceSchema(def: BridgeDefinition): JsonSchema {
+export function vendorSourceSchema(def: VendorConfig): JsonSchema {
   const properties: Record<string, JsonSchema | boolean> = {};
   // `true`: the common keys are checked once, by the outer source schema, to avoid repeated errors.
   for (const key of Object.keys(commonSourceProperties)) properties[key] = true;
-  for (const [key, schema] of Object.entries(def.schema.properties)) {
-    properties[key] = key in def.defaults && !("default" in schema) ? { ...schema, default: def.defaults[key] } : schema;
-  }
+  for (const [key, schema] of Object.entries(def.schema.properties)) properties[key] = schema;
   if (!("interval" in def.schema.properties)) {
     properties.interval = { default: formatDuration(def.defaultInterval) };
   }
@@ -144,13 +138,13 @@ export function vendorSourceSchema(def: BridgeDefinition): JsonSchema {
   return schema;
 }
 
-export function sourceSchema(definitions: readonly BridgeDefinition[] = bridgeDefinitions): JsonSchema {
+export function sourceSchema(definitions: Vendors): JsonSchema {
   return {
     type: "object",
     required: ["id", "type"],
     properties: {
       ...commonSourceProperties,
-      type: { ...commonSourceProperties.type, enum: definitions.map((b) => b.type) },
+      type: { type: "string", enum: definitions.map((b) => b.type), description: "Which cloud this source polls" },
     },
     allOf: definitions.map((def) => ({
       if: { properties: { type: { const: def.type } }, required: ["type"] },
@@ -160,7 +154,7 @@ export function sourceSchema(definitions: readonly BridgeDefinition[] = bridgeDe
 }
 
 /** The JSON schema (draft-07) of the whole config file; `config.schema.json` is this, for editors. */
-export function buildConfigSchema(definitions: readonly BridgeDefinition[] = bridgeDefinitions): JsonSchema {
+export function buildConfigSchema(definitions: Vendors): JsonSchema {
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     title: "cloud2mqtt configuration",

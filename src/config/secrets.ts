@@ -1,4 +1,4 @@
-import { findBridge } from "../bridges/registry.js";
+import { findVendor, type Vendors } from "./vendors.js";
 import type { Config } from "./types.js";
 import { formatPath } from "./yaml-path.js";
 
@@ -25,7 +25,7 @@ function urlPasswords(url: string | undefined): string[] {
 }
 
 /** Every secret in the config with where it is; empty values are no secret worth scrubbing. */
-export function secretEntries(config: Config): SecretEntry[] {
+export function secretEntries(config: Config, vendors: Vendors): SecretEntry[] {
   const entries: SecretEntry[] = [];
   const add = (path: string, value: unknown): void => {
     if ((typeof value === "string" && value !== "") || typeof value === "number") entries.push({ path, value: String(value) });
@@ -34,18 +34,18 @@ export function secretEntries(config: Config): SecretEntry[] {
   for (const value of urlPasswords(config.mqtt.url)) add("mqtt.url", value);
   add("broker.password", config.broker.password);
   config.sources.forEach((source, index) => {
-    for (const key of findBridge(source.type)?.secretKeys ?? []) add(formatPath(["sources", index, ...key.split(".")]), nested(source, key));
+    for (const key of findVendor(vendors, source.type)?.secretKeys ?? []) add(formatPath(["sources", index, ...key.split(".")]), nested(source, key));
   });
   return entries;
 }
 
 /** For log scrubbing: every secret value, once. */
-export function secretValues(config: Config): string[] {
-  return [...new Set(secretEntries(config).map((e) => e.value))];
+export function secretValues(config: Config, vendors: Vendors): string[] {
+  return [...new Set(secretEntries(config, vendors).map((e) => e.value))];
 }
 
 /** A deep copy safe to print (`discover`, debug output): secrets replaced by "***". */
-export function redactConfig(config: Config): Config {
+export function redactConfig(config: Config, vendors: Vendors): Config {
   const copy = structuredClone(config);
   if (copy.mqtt.password !== undefined) copy.mqtt.password = REDACTED;
   if (copy.broker.password !== undefined) copy.broker.password = REDACTED;
@@ -55,7 +55,7 @@ export function redactConfig(config: Config): Config {
     copy.mqtt.url = url.toString();
   }
   for (const source of copy.sources) {
-    for (const key of findBridge(source.type)?.secretKeys ?? []) {
+    for (const key of findVendor(vendors, source.type)?.secretKeys ?? []) {
       const parts = key.split(".");
       const last = parts.pop() as string;
       const holder = parts.length === 0 ? source : nested(source, parts.join("."));

@@ -3,9 +3,11 @@ import { addFormats } from "./formats.js";
 import { translateAjvErrors } from "./messages.js";
 import type { ConfigProblem } from "./problems.js";
 import { buildConfigSchema } from "./schema.js";
+import type { Vendors } from "./vendors.js";
 
-export function createAjv(): Ajv {
+export function createAjv(extra: { useDefaults?: boolean } = {}): Ajv {
   const ajv = new Ajv({
+    ...extra,
     allErrors: true,
     // Values from ${ENV} are strings: `port: ${PORT}` must still be a number where the schema says so.
     coerceTypes: true,
@@ -29,18 +31,19 @@ export function createAjv(): Ajv {
  * would otherwise keep some 2 MB of heap for its whole life; tests and `validate` reuse it
  * while it lives.
  */
-let cached: WeakRef<ValidateFunction> | undefined;
+let cached: { vendors: Vendors; validate: WeakRef<ValidateFunction> } | undefined;
 
 /**
  * Checks the shape of a config against the full schema. Coerces scalar types in place
- * ("1883" → 1883), so callers pass a copy they own.
+ * ("1883" → 1883) and fills in every `default` of the schema (vendor keys too, before they are
+ * checked), so callers pass a copy they own.
  */
-export function validateConfigShape(data: unknown): ConfigProblem[] {
-  let compiled = cached?.deref();
+export function validateConfigShape(data: unknown, vendors: Vendors): ConfigProblem[] {
+  let compiled = cached?.vendors === vendors ? cached.validate.deref() : undefined;
   if (!compiled) {
-    compiled = createAjv().compile(buildConfigSchema());
-    cached = new WeakRef(compiled);
+    compiled = createAjv({ useDefaults: true }).compile(buildConfigSchema(vendors));
+    cached = { vendors, validate: new WeakRef(compiled) };
   }
   if (compiled(data)) return [];
-  return translateAjvErrors(compiled.errors ?? [], data);
+  return translateAjvErrors(compiled.errors ?? [], data, vendors);
 }

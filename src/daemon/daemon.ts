@@ -4,7 +4,6 @@ import type { Logger } from "pino";
 import type { Config } from "../config/types.js";
 import { findBridge } from "../bridges/registry.js";
 import type { BridgeDefinition } from "../bridges/types.js";
-import { createHttpClient } from "../http/client.js";
 import { CommandRouter } from "../commands/router.js";
 import { DiscoveryManager } from "../discovery/manager.js";
 import type { EmbeddedBroker } from "../mqtt/broker.js";
@@ -14,7 +13,8 @@ import { Topics } from "../mqtt/topics.js";
 import type { Device, Entity, Reading } from "../model/index.js";
 import { StateStore } from "../state/store.js";
 import { VERSION } from "../version.js";
-import { secretRegistrar, type SecretScrubber } from "../log.js";
+import type { SecretScrubber } from "../log.js";
+import { createBridgeContext } from "./bridge-context.js";
 import { debugFigures, debugHealthEnabled } from "./debug-health.js";
 import { startHealthServer } from "./health.js";
 import { InstanceGuard, otherInstanceError } from "./instance-guard.js";
@@ -102,14 +102,14 @@ export class Daemon implements SourceSink {
       const definition = this.opts.bridges ? this.opts.bridges.find((b) => b.type === source.type) : findBridge(source.type);
       if (!definition) throw new Error(`sources: type "${source.type}" of source "${source.id}" is not supported`);
       const logger = this.log.child({ source: source.id });
-      // The runner is made from the bridge, and the bridge's HTTP clients report to the runner.
-      const owner: { runner?: SourceRunner } = {};
-      const bridge = definition.create({
+      const runner = new SourceRunner(
         source,
+        (onActivity) => definition.create(createBridgeContext({ source, logger, store: this.store, scrubber: this.opts.scrubber, onActivity })),
+        this,
         logger,
-        state: this.store.scope(`source:${source.id}`),
-        http: (o) => createHttpClient({ ...o, sourceId: source.id, timeoutMs: source.timeout, maxRetryAfterMs: source.max_retry_after, logger, onActivity: (quietUntil) => owner.runner?.activity(quietUntil) }),
-        registerSecret: secretRegistrar(this.opts.scrubber, source.id),
+        { holdState: () => this.store.hold() },
+      );
+      await runner.bridge.start?.({
         readings: {
           onReading: (listener) => {
             this.readingListeners.add(listener);
@@ -126,8 +126,7 @@ export class Daemon implements SourceSink {
           }),
         dataDir: join(config.data_dir, "sources", source.id),
       });
-      owner.runner = new SourceRunner(source, bridge, this, logger, { holdState: () => this.store.hold() });
-      this.runners.set(source.id, owner.runner);
+      this.runners.set(source.id, runner);
     }
     this.discovery.clearUnknownSources(new Set(this.runners.keys()));
 

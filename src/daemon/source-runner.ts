@@ -40,9 +40,16 @@ export interface SourceSink {
   statusChanged(): void;
 }
 
+/**
+ * Makes a source's bridge, given what its HTTP clients report to (`SourceRunner.activity`): the
+ * runner exists before its bridge, so nothing has to be wired after the fact.
+ */
+export type BridgeFactory = (activity: (quietUntil?: number) => void) => Bridge;
+
 /** One configured source: its bridge, its schedule, its current devices and its health. */
 export class SourceRunner {
   readonly status: SourceStatus;
+  readonly bridge: Bridge;
   private readonly poller: Poller;
   private readonly filter: SourceFilter;
   private readonly safety: TopicSafety;
@@ -61,13 +68,14 @@ export class SourceRunner {
 
   constructor(
     readonly config: SourceConfig,
-    readonly bridge: Bridge,
+    bridge: Bridge | BridgeFactory,
     private readonly sink: SourceSink,
     private readonly log: Logger,
     opts: { stuckAfterMs?: number; holdState?: () => () => Promise<void> } = {},
   ) {
     this.stuckAfterMs = opts.stuckAfterMs ?? stuckAfterMs(config.timeout);
     this.holdState = opts.holdState;
+    this.bridge = typeof bridge === "function" ? bridge((quietUntil) => this.activity(quietUntil)) : bridge;
     this.status = { id: config.id, type: config.type, state: "starting", last_poll: null, last_error: null, devices: 0 };
     this.filter = new SourceFilter(config.include, config.exclude);
     this.safety = new TopicSafety(log);

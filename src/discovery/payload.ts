@@ -2,7 +2,7 @@ import type { Device, Entity } from "../model/index.js";
 import { CLIMATE_FIELDS } from "../model/index.js";
 import type { Topics } from "../mqtt/topics.js";
 import { VERSION } from "../version.js";
-import { allowedStateClass, unitAccepted } from "./units.js";
+import { allowedStateClass, unitAccepted } from "../model/units.js";
 
 export interface DiscoveryContext {
   prefix: string;

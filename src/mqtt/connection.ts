@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { connackRefusal, type ConnackRefusal } from "./connack.js";
+import { safeUrl } from "../log.js";
 
 export interface ConnectionOptions {
   url: string;
@@ -397,16 +398,4 @@ export function topicMatches(filter: string, topic: string): boolean {
     if (f[i] !== "+" && f[i] !== t[i]) return false;
   }
   return f.length === t.length;
-}
-
-/** A broker URL without the credentials it may carry, for logs. */
-export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    return u.toString().replace(/\/$/, "");
-  } catch {
-    return "the configured URL";
-  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DurationError, formatDuration, parseDuration } from "../../src/config/index.js";
+import { DurationError, formatDuration, parseDuration } from "../../src/app-config.js";
 import { DURATION_PATTERN } from "../../src/config/duration.js";
 
 const VALID: Array<[string | number, number]> = [

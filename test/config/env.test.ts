@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expandEnvString, parseConfig, substituteEnv } from "../../src/config/index.js";
+import { expandEnvString, parseConfig, substituteEnv } from "../../src/app-config.js";
 
 describe("expandEnvString", () => {
   it("replaces a set variable, also inside text", () => {

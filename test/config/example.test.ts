@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { buildConfigSchema, checkConfigFile } from "../../src/config/index.js";
+import { buildConfigSchema, checkConfigFile } from "../../src/app-config.js";
 import { createAjv } from "../../src/config/validate.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../config.example.yaml", import.meta.url));

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bridgeDefinitions, findBridge } from "../../src/bridges/registry.js";
+import { vendorDefaults } from "../../src/config/vendors.js";
 import {
   checkConfigFile,
   ConfigError,
@@ -11,7 +12,7 @@ import {
   loadConfig,
   parseConfig,
   type ConfigProblem,
-} from "../../src/config/index.js";
+} from "../../src/app-config.js";
 
 /** The supported types as messages list them. */
 const SUPPORTED = bridgeDefinitions.map((b) => b.type).join(", ");
@@ -50,7 +51,7 @@ describe("defaults", () => {
       log_level: "info",
       sources: [
         {
-          ...findBridge("mybenext")?.defaults,
+          ...vendorDefaults(findBridge("mybenext")!),
           id: "home",
           type: "mybenext",
           enabled: true,

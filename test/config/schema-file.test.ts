@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildConfigSchema, CONFIG_SCHEMA_FILE, renderConfigSchema } from "../../src/config/index.js";
+import { buildConfigSchema, CONFIG_SCHEMA_FILE, renderConfigSchema } from "../../src/app-config.js";
 import { createAjv } from "../../src/config/validate.js";
 
 const UPDATE_COMMAND = "UPDATE_SCHEMA=1 npx vitest run test/config/schema-file.test.ts";

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkConfigFile, parseConfig } from "../../src/config/index.js";
+import { checkConfigFile, parseConfig } from "../../src/app-config.js";
 
 const source = (password: string): string => ["sources:", "  - id: home", "    type: mybenext", "    username: u", `    password: "${password}"`, ""].join("\n");
 const DEFAULT_WARNING = "sources[0].password uses the default of its ${VAR:-default}: that secret is written in the config file; set the variable, or remove the default";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig, redactConfig, secretEntries, secretValues, type Config } from "../../src/config/index.js";
+import { parseConfig, redactConfig, secretEntries, secretValues, type Config } from "../../src/app-config.js";
 
 function load(text: string, env: NodeJS.ProcessEnv = {}): Config {
   const { config, errors } = parseConfig(text, env);

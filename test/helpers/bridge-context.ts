@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import type { BridgeContext } from "../../src/bridges/types.js";
-import { parseConfig } from "../../src/config/index.js";
+import { parseConfig } from "../../src/app-config.js";
 import type { SourceConfig } from "../../src/config/types.js";
 import { createHttpClient } from "../../src/http/client.js";
 import { createLogger, SecretScrubber, secretRegistrar } from "../../src/log.js";

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import type { BridgeContext, BridgeDefinition } from "../../src/bridges/types.js";
 import type { SourceConfig } from "../../src/config/types.js";
+import { vendorDefaults } from "../../src/config/vendors.js";
 import { createHttpClient } from "../../src/http/client.js";
 import { createLogger, SecretScrubber, secretRegistrar } from "../../src/log.js";
 
@@ -21,7 +22,7 @@ export function bridgeContext(definition: BridgeDefinition, source: Record<strin
   const secrets: string[] = [];
   const scrubber = new SecretScrubber();
   const logger = createLogger("debug", scrubber, new Writable({ write: (chunk, _e, cb) => (logs.push(String(chunk)), cb()) }));
-  const config = { id: "test", type: definition.type, enabled: true, interval: definition.defaultInterval, timeout: 5_000, ...definition.defaults, ...source } as SourceConfig;
+  const config = { id: "test", type: definition.type, enabled: true, interval: definition.defaultInterval, timeout: 5_000, ...vendorDefaults(definition), ...source } as SourceConfig;
   for (const key of definition.secretKeys) if (typeof config[key] === "string") scrubber.add(config[key] as string);
   return {
     source: config,

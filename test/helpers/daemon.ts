@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { stringify } from "yaml";
-import { parseConfig } from "../../src/config/index.js";
+import { parseConfig } from "../../src/app-config.js";
 import type { Config } from "../../src/config/types.js";
 import { Daemon } from "../../src/daemon/daemon.js";
 import { createLogger, SecretScrubber } from "../../src/log.js";
-import { secretValues } from "../../src/config/index.js";
+import { secretValues } from "../../src/app-config.js";
 
 export interface TestDaemon {
   daemon: Daemon;

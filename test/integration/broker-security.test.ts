@@ -5,7 +5,7 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { parseConfig } from "../../src/config/index.js";
+import { parseConfig } from "../../src/app-config.js";
 import { Daemon } from "../../src/daemon/daemon.js";
 import { createLogger, SecretScrubber } from "../../src/log.js";
 import { startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";

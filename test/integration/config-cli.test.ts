@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { bridgeDefinitions } from "../../src/bridges/registry.js";
-import { buildConfigSchema } from "../../src/config/schema.js";
+import { buildConfigSchema } from "../../src/app-config.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli.js");
 

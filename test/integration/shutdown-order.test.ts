@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import type { BridgeDefinition } from "../../src/bridges/types.js";
-import { parseConfig } from "../../src/config/index.js";
+import { parseConfig } from "../../src/app-config.js";
 import { Daemon } from "../../src/daemon/daemon.js";
 import { createLogger, SecretScrubber } from "../../src/log.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
@@ -32,7 +32,6 @@ describe("shutdown order", () => {
       type: "mybenext",
       title: "a bridge whose close waits for an acknowledgement",
       schema: { properties: {} },
-      defaults: {},
       defaultInterval: 60_000,
       secretKeys: [],
       create: () => ({

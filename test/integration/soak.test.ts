@@ -18,30 +18,19 @@ import mqtt, { type MqttClient } from "mqtt";
 import schedule from "node-schedule";
 import { stringify } from "yaml";
 import { afterAll, expect, it } from "vitest";
-import { parseConfig, secretValues } from "../../src/config/index.js";
+import { parseConfig, secretValues } from "../../src/app-config.js";
 import { Daemon } from "../../src/daemon/daemon.js";
 import { createLogger, SecretScrubber } from "../../src/log.js";
 import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { sleep, startAedes } from "../helpers/mqtt.js";
 import { VENDOR_TABLE, type Simulator } from "../helpers/vendors.js";
+import { prng } from "../../src/simulators/kit/random.js";
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 0);
 const DURATION_MS = MINUTES > 0 ? MINUTES * 60_000 : 30_000;
 
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;
-
-/** A small deterministic PRNG (mulberry32): a failing soak can be run again with the same faults. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Sample {
   at: number;

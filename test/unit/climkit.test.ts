@@ -24,7 +24,7 @@ import {
   siteKey,
 } from "../../src/bridges/climkit/mapping.js";
 import { climkit } from "../../src/bridges/climkit/definition.js";
-import { parseConfig } from "../../src/config/index.js";
+import { parseConfig } from "../../src/app-config.js";
 import { deviceConfig, discoveryTopic } from "../../src/discovery/payload.js";
 import type { Device } from "../../src/model/index.js";
 import { Topics } from "../../src/mqtt/topics.js";

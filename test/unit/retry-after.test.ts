@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Bridge, PollResult } from "../../src/bridges/types.js";
 import { CommandRouter, type CommandResult } from "../../src/commands/router.js";
 import type { SourceConfig } from "../../src/config/types.js";
-import { parseConfig } from "../../src/config/index.js";
+import { parseConfig } from "../../src/app-config.js";
 import { SourceRunner, type SourceSink } from "../../src/daemon/source-runner.js";
 import { createHttpClient } from "../../src/http/client.js";
 import type { Device } from "../../src/model/index.js";

@@ -90,7 +90,7 @@ describe("Voltaware event feeds", () => {
     id: "1001",
     minIntervalMs: 0,
     values: [
-      { name: "power", source: "home", device: "p1", entity: "power" },
+      { name: "power", source: "home", device: "p1", entity: "power", scale: 1 },
       { name: "energy", topic: "p1/energy", path: "total", scale: 1000 },
     ],
   };
@@ -144,7 +144,7 @@ describe("Voltaware event feeds", () => {
   });
 
   it("keeps min_interval between events and stops listening when stopped", () => {
-    const { events, reading, feeds } = setup({ id: "2", minIntervalMs: 60_000, values: [{ name: "power", source: "home", device: "p1", entity: "power" }] });
+    const { events, reading, feeds } = setup({ id: "2", minIntervalMs: 60_000, values: [{ name: "power", source: "home", device: "p1", entity: "power", scale: 1 }] });
     reading("home", "p1", "power", 1);
     reading("home", "p1", "power", 2);
     expect(events).toHaveLength(1);

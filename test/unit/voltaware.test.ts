@@ -3,7 +3,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseConfig, redactConfig, secretEntries } from "../../src/config/index.js";
+import { parseConfig, redactConfig, secretEntries } from "../../src/app-config.js";
 import { deviceConfig, discoveryTopic } from "../../src/discovery/payload.js";
 import { Topics } from "../../src/mqtt/topics.js";
 import { UnexpectedResponseError } from "../../src/bridges/errors.js";

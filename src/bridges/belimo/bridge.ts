@@ -7,6 +7,7 @@ import { idKey, type Command, type Device, type Entity, type Reading } from "../
 import type { SourceState } from "../../state/store.js";
 import { UnexpectedResponseError, isRecord } from "../errors.js";
 import type { Bridge, BridgeContext, PollResult } from "../types.js";
+import { belimoOptions } from "./options.js";
 import type { BelimoDevice, Job, Profile, Stats } from "./api-types.js";
 import { BelimoClient, type Sample } from "./client.js";
 import { datapointMapping, globMatcher, isMetadata, parseStats, profileRef, stateValue, uniqueKey, type DatapointMapping } from "./mapping.js";
@@ -59,29 +60,28 @@ export class BelimoBridge implements Bridge {
   private closed = false;
 
   constructor(ctx: BridgeContext) {
-    const s = ctx.source;
+    const s = belimoOptions(ctx.source);
     this.log = ctx.logger;
     this.state = ctx.state;
-    this.pageSize = Number(s.page_size ?? 2000);
-    this.username = String(s.username);
-    this.include = globMatcher(s.datapoints as string[] | undefined);
-    this.exclude = globMatcher(s.exclude_datapoints as string[] | undefined);
-    const ms = (key: string, fallback: string): number => parseDuration((s[key] as string | number | undefined) ?? fallback);
-    this.historyIntervalMs = ms("history_interval", "15m");
-    this.historyLookbackMs = Math.max(60_000, ms("history_lookback", "1d"));
-    this.jobTimeoutMs = ms("job_timeout", "2m");
-    this.jobPollMs = Math.max(100, ms("job_poll_interval", "2s"));
+    this.pageSize = s.page_size;
+    this.username = s.username;
+    this.include = globMatcher(s.datapoints);
+    this.exclude = globMatcher(s.exclude_datapoints);
+    this.historyIntervalMs = parseDuration(s.history_interval);
+    this.historyLookbackMs = Math.max(60_000, parseDuration(s.history_lookback));
+    this.jobTimeoutMs = parseDuration(s.job_timeout);
+    this.jobPollMs = Math.max(100, parseDuration(s.job_poll_interval));
     this.client = new BelimoClient(ctx, {
-      baseUrl: String(s.base_url),
-      tokenUrl: String(s.token_url),
-      audience: String(s.audience),
-      scope: String(s.scope),
-      clientId: String(s.client_id),
-      clientSecret: String(s.client_secret),
+      baseUrl: s.base_url,
+      tokenUrl: s.token_url,
+      audience: s.audience,
+      scope: s.scope,
+      clientId: s.client_id,
+      clientSecret: s.client_secret,
       username: this.username,
-      password: String(s.password),
-      requestsPerSecond: Number(s.requests_per_second ?? 2),
-      maxInFlight: Number(s.max_in_flight ?? 5),
+      password: s.password,
+      requestsPerSecond: s.requests_per_second,
+      maxInFlight: s.max_in_flight,
     });
   }
 

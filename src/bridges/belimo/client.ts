@@ -127,7 +127,7 @@ export class BelimoClient {
       const paging = isRecord(body.paging) ? body.paging : undefined;
       const total = typeof paging?.total === "number" ? paging.total : undefined;
       for (const d of body.data) {
-        if (isRecord(d) && typeof d.id === "string" && d.id !== "") byId.set(d.id, d as unknown as BelimoDevice);
+        if (isDevice(d)) byId.set(d.id, d);
       }
       offset += body.data.length;
       const done = body.data.length === 0 || (total !== undefined ? offset >= total : body.data.length < pageSize);
@@ -219,8 +219,8 @@ export class BelimoClient {
   }
 
   private jobFrom(what: string, body: unknown): Job {
-    if (!isRecord(body) || typeof body.id !== "string" || typeof body.state !== "string") throw new UnexpectedResponseError(what, '{"id": "…", "state": "PENDING"}', body);
-    return body as unknown as Job;
+    if (!isJob(body)) throw new UnexpectedResponseError(what, '{"id": "…", "state": "PENDING"}', body);
+    return body;
   }
 
   private async getJson(path: string, searchParams?: Record<string, string>): Promise<unknown> {
@@ -240,4 +240,13 @@ function tryJson(text: string): unknown {
 
 function iso(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** A device is known by its id; its other fields are read one by one where used. */
+function isDevice(value: unknown): value is BelimoDevice {
+  return isRecord(value) && typeof value.id === "string" && value.id !== "";
+}
+
+function isJob(value: unknown): value is Job {
+  return isRecord(value) && typeof value.id === "string" && typeof value.state === "string";
 }

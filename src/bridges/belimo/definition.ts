@@ -1,10 +1,6 @@
-import { durationSchema } from "../../config/duration.js";
-import type { BridgeDefinition, JsonSchema } from "../types.js";
+import type { BridgeDefinition } from "../types.js";
+import { belimoProperties } from "./options.js";
 import { BelimoBridge } from "./bridge.js";
-
-const duration = (description: string): JsonSchema => durationSchema(description);
-
-const globs = (description: string): JsonSchema => ({ type: "array", items: { type: "string", minLength: 1 }, uniqueItems: true, description });
 
 /**
  * Belimo Cloud (energy valves and other connected Belimo devices). Defaults from the seed and from
@@ -15,40 +11,8 @@ export const belimo: BridgeDefinition = {
   type: "belimo",
   title: "Belimo Cloud (energy valves)",
   schema: {
-    properties: {
-      base_url: { type: "string", format: "uri", description: "API root; paths /api/v3/… are appended (a trailing /api/v3 is accepted too)" },
-      token_url: { type: "string", format: "uri", description: "OAuth2 token endpoint of BelimoID (password and refresh_token grants)" },
-      audience: { type: "string", minLength: 1, description: "OAuth2 audience sent with the password grant" },
-      scope: { type: "string", minLength: 1, description: "OAuth2 scopes, space separated; offline_access gives the refresh token, read:dataprofile the profiles" },
-      client_id: { type: "string", minLength: 1, description: "OAuth2 client id of your Developer Space application" },
-      client_secret: { type: "string", minLength: 1, description: "OAuth2 client secret; use ${ENV_VAR}" },
-      username: { type: "string", minLength: 1, description: "BelimoID user (e-mail)" },
-      password: { type: "string", minLength: 1, description: "BelimoID password; use ${ENV_VAR}" },
-      page_size: { type: "integer", minimum: 1, maximum: 2000, description: "Devices per /devices page (limit); pages are read until paging.total" },
-      requests_per_second: { type: "number", exclusiveMinimum: 0, maximum: 50, description: "Pace of API requests (Belimo allows about 2 device-data requests per second)" },
-      max_in_flight: { type: "integer", minimum: 1, maximum: 20, description: "API requests in flight at most" },
-      datapoints: globs("Only these datapoint ids (glob patterns with *, e.g. evcloud.*); default: every datapoint of the profile"),
-      exclude_datapoints: globs("Leave out these datapoint ids (glob patterns with *)"),
-      history_interval: duration("How often datapoints missing from the device state are read from data/history/timeseries"),
-      history_lookback: duration("How far back data/history/timeseries is searched for their newest value"),
-      job_timeout: duration("How long a write's job is followed before the command is reported as not confirmed"),
-      job_poll_interval: duration("How often a write's job is asked for its state"),
-    },
+    properties: belimoProperties,
     required: ["client_id", "client_secret", "username", "password"],
-  },
-  defaults: {
-    base_url: "https://cloud.belimo.com",
-    token_url: "https://id.belimo.com/oauth/token",
-    audience: "https://api.cloud.belimo.com/",
-    scope: "offline_access read:dataprofile",
-    // The API's largest page: a steady poll lists up to 2,000 devices in one request.
-    page_size: 2000,
-    requests_per_second: 2,
-    max_in_flight: 5,
-    history_interval: "15m",
-    history_lookback: "1d",
-    job_timeout: "2m",
-    job_poll_interval: "2s",
   },
   defaultInterval: 300_000,
   secretKeys: ["client_secret", "password"],

@@ -6,6 +6,7 @@ import { parseDuration } from "../../config/duration.js";
 import { describeHttpError } from "../../http/client.js";
 import type { SourceState } from "../../state/store.js";
 import type { Bridge, BridgeContext, PollResult } from "../types.js";
+import { climkitOptions } from "./options.js";
 import { RAW_FIELDS, type MeterInfo, type SensorInfo, type SeriesRow, type SiteInfo } from "./api.js";
 import { ClimkitClient } from "./client.js";
 import {
@@ -76,14 +77,14 @@ export class ClimkitBridge implements Bridge {
 
   /** `options.spacingMs` shortens the request pacing for tests of the bridge's logic; never set in the daemon. */
   constructor(ctx: BridgeContext, options: { spacingMs?: number } = {}) {
-    const s = ctx.source;
+    const s = climkitOptions(ctx.source);
     this.log = ctx.logger;
     this.state = ctx.state;
-    this.client = new ClimkitClient(ctx, { username: String(s.username), password: String(s.password) }, options.spacingMs);
-    this.siteFilter = Array.isArray(s.sites) && s.sites.length > 0 ? (s.sites as unknown[]).map(String) : undefined;
-    this.withSensors = s.sensors !== false;
-    this.backfillMs = parseDuration((s.backfill as string | number | undefined) ?? "1h");
-    this.metadataMaxAgeMs = parseDuration((s.metadata_refresh as string | number | undefined) ?? "1h");
+    this.client = new ClimkitClient(ctx, { username: s.username, password: s.password }, options.spacingMs);
+    this.siteFilter = s.sites !== undefined && s.sites.length > 0 ? s.sites : undefined;
+    this.withSensors = s.sensors;
+    this.backfillMs = parseDuration(s.backfill);
+    this.metadataMaxAgeMs = parseDuration(s.metadata_refresh);
     this.series = { ...(this.state.get<Record<string, SeriesState>>("series") ?? {}) };
     this.raw = { ...(this.state.get<Record<string, RawState>>("raw") ?? {}) };
     this.sensors = { ...(this.state.get<Record<string, SensorState>>("sensors") ?? {}) };

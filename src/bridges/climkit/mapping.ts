@@ -5,7 +5,7 @@
  * count a period twice (the state keeps the last period counted).
  */
 import { idKey, safeKey, type Device, type Entity } from "../../model/index.js";
-import { unitAccepted } from "../../discovery/units.js";
+import { unitAccepted } from "../../model/units.js";
 import { SITE_DATA_TYPES, type MeterInfo, type SensorInfo, type SeriesRow, type SiteInfo } from "./api.js";
 
 export const MANUFACTURER = "Climkit";

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { CLIMATE_FIELDS, type ClimateAction, type Command, type Device, type Entity, type Reading } from "../../model/index.js";
 import { parseDuration } from "../../config/duration.js";
 import type { Bridge, BridgeContext, PollResult } from "../types.js";
+import { mybenextOptions } from "./options.js";
 import type { SourceState } from "../../state/store.js";
 import type { Account, ClimateController, Datatype, Failure, Lifestyle, Node, Product, ProductType, Property, Scene } from "./api-types.js";
 import { MyBeNextClient } from "./client.js";
@@ -48,14 +49,14 @@ export class MyBeNextBridge implements Bridge {
   private climates = new Map<number, ClimateController>();
 
   constructor(ctx: BridgeContext) {
-    const s = ctx.source;
+    const s = mybenextOptions(ctx.source);
     this.log = ctx.logger;
     this.state = ctx.state;
-    this.fullSyncMs = parseDuration(s.full_sync as string | number | undefined ?? "1h");
-    this.accountFilter = Array.isArray(s.accounts) && s.accounts.length > 0 ? (s.accounts as number[]) : undefined;
+    this.fullSyncMs = parseDuration(s.full_sync);
+    this.accountFilter = s.accounts !== undefined && s.accounts.length > 0 ? s.accounts : undefined;
     this.scheduleType = s.setpoint_override === "permanent" ? 2 : 1;
-    const creds = s.apikey ? { apikey: String(s.apikey) } : { username: String(s.username), password: String(s.password) };
-    this.client = new MyBeNextClient(ctx, creds, Number(s.page_size ?? 1000));
+    const creds = s.apikey ? { apikey: s.apikey } : { username: String(s.username), password: String(s.password) };
+    this.client = new MyBeNextClient(ctx, creds, s.page_size);
     const snap = this.state.get<Snapshot>("snapshot");
     if (snap && Array.isArray(snap.properties)) {
       this.cursor = snap.cursor;

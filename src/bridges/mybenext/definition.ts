@@ -1,34 +1,14 @@
 import type { BridgeDefinition } from "../types.js";
+import { mybenextProperties } from "./options.js";
 import { MyBeNextBridge } from "./bridge.js";
 
 export const mybenext: BridgeDefinition = {
   type: "mybenext",
   title: "myBeNext (Z-Wave smart home)",
   schema: {
-    properties: {
-      base_url: { type: "string", format: "uri", description: "API root; paths /login/api/v1/… are appended" },
-      username: { type: "string", minLength: 1, description: "Basic authentication: the myBeNext user" },
-      password: { type: "string", minLength: 1, description: "Basic authentication: the user's password" },
-      apikey: { type: "string", minLength: 1, description: "API-key authentication (several accounts)" },
-      accounts: {
-        type: "array",
-        items: { type: "integer", minimum: 1 },
-        uniqueItems: true,
-        description: "With an API key: the account ids to bridge (default: every account the key sees)",
-      },
-      full_sync: {
-        type: ["string", "number"],
-        description: "How often all properties are read instead of only those updated since the last poll",
-      },
-      setpoint_override: {
-        enum: ["temporary", "permanent"],
-        description: "A thermostat setpoint from MQTT overrides the schedule until its next switch (temporary) or for good",
-      },
-      page_size: { type: "integer", minimum: 1, maximum: 1000, description: "Resources per Range request" },
-    },
+    properties: mybenextProperties,
     anyOf: [{ required: ["username", "password"] }, { required: ["apikey"] }],
   },
-  defaults: { base_url: "https://api.benext.eu", full_sync: "1h", page_size: 1000, setpoint_override: "temporary" },
   defaultInterval: 60_000,
   secretKeys: ["password", "apikey"],
   create: (ctx) => new MyBeNextBridge(ctx),

@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import { pathSafeItems } from "../../http/path.js";
 import { join } from "node:path";
 import { HTTPError } from "got";
@@ -6,13 +5,13 @@ import type { Logger } from "pino";
 import type { Device, Entity, Reading } from "../../model/index.js";
 import { describeHttpError } from "../../http/client.js";
 import type { SourceState } from "../../state/store.js";
-import { formatPath } from "../../config/yaml-path.js";
-import type { Bridge, BridgeContext, PollResult } from "../types.js";
+import { defaultClientId } from "../../config/defaults.js";
+import type { Bridge, BridgeContext, BridgeRuntime, PollResult } from "../types.js";
 import { MeterNotRegisteredError, VoltawareClient } from "./client.js";
-import { checkVoltawareSource, voltawareOptions, type MetadataEntry, type VoltawareOptions } from "./config.js";
+import { voltawareOptions, type MetadataEntry, type VoltawareOptions } from "./config.js";
 import { EventQueue } from "./event-queue.js";
 import { EventFeeds, EventsPublisher } from "./events.js";
-import { safeUrl } from "../../mqtt/connection.js";
+import { safeUrl } from "../../log.js";
 import {
   parseCycles,
   parseDisaggregation,
@@ -80,39 +79,42 @@ export class VoltawareBridge implements Bridge {
   private metadata: Record<string, StoredMetadata>;
   private listed: Set<string> | undefined;
   private readonly saved = new Map<string, string>();
-  /** Metadata writes and the events side belong to the daemon; `discover` only reads (it has no data_dir). */
-  private readonly inDaemon: boolean;
-  private readonly publisher: EventsPublisher | undefined;
-  private readonly feeds: EventFeeds | undefined;
+  private readonly ctx: BridgeContext;
+  /** Metadata writes and the events side belong to the daemon (`start`); `discover` only reads. */
+  private inDaemon = false;
+  private publisher: EventsPublisher | undefined;
+  private feeds: EventFeeds | undefined;
 
   constructor(ctx: BridgeContext) {
-    const problems = checkVoltawareSource(ctx.source);
-    if (problems.length > 0) throw new Error(`source "${ctx.source.id}": ${problems.map((p) => `${formatPath(p.path)}: ${p.message}`).join("; ")}`);
     this.opts = voltawareOptions(ctx.source);
     this.log = ctx.logger;
     this.state = ctx.state;
     this.client = new VoltawareClient(ctx, { baseUrl: this.opts.baseUrl, clientId: this.opts.clientId, clientSecret: this.opts.clientSecret, rateLimit: this.opts.rateLimit });
     this.results = ctx.state.get<Record<string, StoredResults>>("results") ?? {};
     this.metadata = ctx.state.get<Record<string, StoredMetadata>>("metadata") ?? {};
-    this.inDaemon = ctx.dataDir !== undefined;
+    this.ctx = ctx;
+  }
 
+  /** The daemon's side only: metadata writes and the events publisher (`discover` only reads). */
+  async start(runtime: BridgeRuntime): Promise<void> {
+    this.inDaemon = true;
     const events = this.opts.events;
-    if (events && ctx.dataDir) {
-      if (events.password) ctx.registerSecret(events.password);
-      const queue = new EventQueue(join(ctx.dataDir, "events-queue.jsonl"), events.queueSize, ctx.logger);
-      const counters = ctx.state.get<{ sent?: number; refused?: number }>("events") ?? {};
-      // Like mqtt.client_id's default (config/defaults.ts, which this module cannot import: a cycle), plus the source.
-      const clientId = events.clientId ?? `cloud2mqtt_${hostname().replace(/[^A-Za-z0-9_-]/g, "_")}_${ctx.source.id}`;
-      this.publisher = new EventsPublisher(events, queue, ctx.logger, clientId, counters);
-      try {
-        this.publisher.start();
-      } catch (error) {
-        queue.close();
-        throw error;
-      }
-      this.feeds = new EventFeeds(events.meters, this.publisher, ctx.logger);
-      this.feeds.start(ctx);
+    if (!events) return;
+    const ctx = this.ctx;
+    if (events.password) ctx.registerSecret(events.password);
+    const queue = new EventQueue(join(runtime.dataDir, "events-queue.jsonl"), events.queueSize, ctx.logger);
+    const counters = ctx.state.get<{ sent?: number; refused?: number }>("events") ?? {};
+    // mqtt.client_id's default plus the source: two sources, or the daemon and its own broker, never share one.
+    const clientId = events.clientId ?? `${defaultClientId()}_${ctx.source.id}`;
+    this.publisher = new EventsPublisher(events, queue, ctx.logger, clientId, counters);
+    try {
+      this.publisher.start();
+    } catch (error) {
+      queue.close();
+      throw error;
     }
+    this.feeds = new EventFeeds(events.meters, this.publisher, ctx.logger);
+    this.feeds.start(runtime);
   }
 
   async poll(): Promise<PollResult> {

@@ -1,11 +1,11 @@
 /**
  * The vendor keys of a Voltaware source, typed, with their defaults, and the rules across keys
- * that the JSON schema cannot say (`checkVoltawareSource`, run by the config loader and again
- * when the bridge is created).
+ * that the JSON schema cannot say (`checkVoltawareSource`, run by the config loader).
  */
 import { parseDuration } from "../../config/duration.js";
 import type { SourceCheckProblem } from "../types.js";
-import { APPLIANCES, DEFAULT_PAYLOAD, DEFAULT_QUEUE_SIZE, HOME_FIELDS, METADATA_VERSION, TEMPLATE_FIELDS } from "./schema.js";
+import { optionsReader } from "../../config/options.js";
+import { APPLIANCES, HOME_FIELDS, METADATA_VERSION, TEMPLATE_FIELDS, voltawareProperties } from "./schema.js";
 import { payloadTemplateProblems, topicTemplateProblems } from "./template.js";
 
 export type Json = Record<string, unknown>;
@@ -30,7 +30,7 @@ export interface ValueFeed {
   field?: string;
   topic?: string;
   path?: string;
-  scale?: number;
+  scale: number;
 }
 
 export interface MeterConfig {
@@ -64,37 +64,59 @@ export interface VoltawareOptions {
   events?: EventsConfig;
 }
 
-export const DEFAULT_BASE_URL = "https://smart-meter-reseller-api.voltaware.com";
+/** The keys of a source as its schema (`voltawareProperties`) describes them, every default filled in. */
+// A type, not an interface: it must pass as a plain record to the checks.
+type VoltawareKeys = {
+  base_url: string;
+  client_id: string;
+  client_secret: string;
+  rate_limit: number;
+  reports_interval: string | number;
+  retry_interval: string | number;
+  metadata?: MetadataEntry[];
+  events?: {
+    enabled: boolean;
+    url: string;
+    username?: string;
+    password?: string;
+    client_id?: string;
+    tls?: EventsConfig["tls"];
+    topic: string;
+    payload: string;
+    qos: 1 | 2;
+    queue_size: number;
+    meters: Array<{ id: string; values: ValueFeed[]; min_interval: string | number }>;
+  };
+};
+
+const readKeys = optionsReader<VoltawareKeys>({ properties: voltawareProperties });
 
 /** The typed options of a source whose keys passed the schema. */
 export function voltawareOptions(source: Json): VoltawareOptions {
-  const events = source.events as (Json & { meters: Array<Json & { values: ValueFeed[] }> }) | undefined;
+  const keys = readKeys(source);
   const options: VoltawareOptions = {
-    baseUrl: String(source.base_url ?? DEFAULT_BASE_URL),
-    clientId: String(source.client_id),
-    clientSecret: String(source.client_secret),
-    rateLimit: Number(source.rate_limit ?? 5),
-    reportsIntervalMs: parseDuration((source.reports_interval as string | number | undefined) ?? "1d"),
-    retryIntervalMs: parseDuration((source.retry_interval as string | number | undefined) ?? "1h"),
-    metadata: ((source.metadata as MetadataEntry[] | undefined) ?? []).map(normalizeMetadata),
+    baseUrl: keys.base_url,
+    clientId: keys.client_id,
+    clientSecret: keys.client_secret,
+    rateLimit: keys.rate_limit,
+    reportsIntervalMs: parseDuration(keys.reports_interval),
+    retryIntervalMs: parseDuration(keys.retry_interval),
+    metadata: (keys.metadata ?? []).map(normalizeMetadata),
   };
-  if (events && events.enabled !== false) {
+  const events = keys.events;
+  if (events?.enabled) {
     options.events = {
-      url: String(events.url),
-      topic: String(events.topic),
-      payload: String(events.payload ?? DEFAULT_PAYLOAD),
-      qos: events.qos === 1 ? 1 : 2,
-      queueSize: Number(events.queue_size ?? DEFAULT_QUEUE_SIZE),
-      meters: events.meters.map((m) => ({
-        id: String(m.id),
-        values: m.values,
-        minIntervalMs: parseDuration((m.min_interval as string | number | undefined) ?? 0),
-      })),
+      url: events.url,
+      topic: events.topic,
+      payload: events.payload,
+      qos: events.qos,
+      queueSize: events.queue_size,
+      meters: events.meters.map((m) => ({ id: m.id, values: m.values, minIntervalMs: parseDuration(m.min_interval) })),
     };
-    if (typeof events.username === "string") options.events.username = events.username;
-    if (typeof events.password === "string") options.events.password = events.password;
-    if (typeof events.client_id === "string") options.events.clientId = events.client_id;
-    if (events.tls !== undefined) options.events.tls = events.tls as EventsConfig["tls"];
+    if (events.username !== undefined) options.events.username = events.username;
+    if (events.password !== undefined) options.events.password = events.password;
+    if (events.client_id !== undefined) options.events.clientId = events.client_id;
+    if (events.tls !== undefined) options.events.tls = events.tls;
   }
   return options;
 }
@@ -109,7 +131,9 @@ function normalizeMetadata(entry: MetadataEntry): MetadataEntry {
 }
 
 /** Rules across keys; paths are relative to the source. */
-export function checkVoltawareSource(source: Json): SourceCheckProblem[] {
+export function checkVoltawareSource(raw: Json): SourceCheckProblem[] {
+  // With every default of the schema, nested ones too: the payload template checked is the one used.
+  const source: Json = readKeys(raw);
   const problems: SourceCheckProblem[] = [];
   const metadata = Array.isArray(source.metadata) ? (source.metadata as MetadataEntry[]) : [];
   const seenSensors = new Map<string, number>();
@@ -155,7 +179,7 @@ export function checkVoltawareSource(source: Json): SourceCheckProblem[] {
 function checkEvents(events: Json): SourceCheckProblem[] {
   const problems: SourceCheckProblem[] = [];
   for (const message of topicTemplateProblems(String(events.topic))) problems.push({ path: ["events", "topic"], message });
-  const payload = String(events.payload ?? DEFAULT_PAYLOAD);
+  const payload = String(events.payload);
   const meters = Array.isArray(events.meters) ? (events.meters as Array<Json & { values: ValueFeed[] }>) : [];
   const ids = new Map<string, number>();
   let payloadProblem = false;

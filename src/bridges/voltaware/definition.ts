@@ -1,13 +1,12 @@
 import type { BridgeDefinition } from "../types.js";
 import { VoltawareBridge } from "./bridge.js";
-import { checkVoltawareSource, DEFAULT_BASE_URL } from "./config.js";
+import { checkVoltawareSource } from "./config.js";
 import { voltawareProperties } from "./schema.js";
 
 export const voltaware: BridgeDefinition = {
   type: "voltaware",
   title: "Voltaware (smart-meter disaggregation and events)",
   schema: { properties: voltawareProperties, required: ["client_id", "client_secret"] },
-  defaults: { base_url: DEFAULT_BASE_URL, rate_limit: 5, reports_interval: "1d", retry_interval: "1h" },
   defaultInterval: 300_000,
   secretKeys: ["client_secret", "events.password"],
   check: checkVoltawareSource,

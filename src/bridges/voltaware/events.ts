@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import type { Reading } from "../../model/index.js";
-import { safeUrl } from "../../mqtt/connection.js";
+import { safeUrl } from "../../log.js";
 import type { ReadingFeed } from "../types.js";
 import type { EventsConfig, MeterConfig, ValueFeed } from "./config.js";
 import type { EventQueue, QueuedEvent } from "./event-queue.js";
@@ -363,7 +363,7 @@ export class EventFeeds {
       this.warnOnce(`${meter.id}/${value.name}`, { meter: meter.id, value: value.name }, "events: a value is not a number; it is left out");
       return;
     }
-    const scaled = number === null ? null : round(number * (value.scale ?? 1));
+    const scaled = number === null ? null : round(number * value.scale);
     const values = this.latest.get(meter.id) as Map<string, number | null>;
     values.set(value.name, scaled);
     if (value !== meter.values[0] || scaled === null) return;

@@ -50,6 +50,7 @@ export const TEMPLATE_FIELDS = ["meter", "timestamp", "timestamp_ms", "timestamp
 export const TEST_EVENTS_URL = "mqtts://test-partner-broker.voltaware.com:8883";
 export const DEFAULT_PAYLOAD = '{"meter_id": {{meter}}, "timestamp": {{timestamp}}, "values": {{values}}}';
 export const DEFAULT_QUEUE_SIZE = 50_000;
+export const DEFAULT_BASE_URL = "https://smart-meter-reseller-api.voltaware.com";
 
 const duration = (description: string, defaultValue: string): JsonSchema => durationSchema(description, defaultValue);
 const text = (description: string): JsonSchema => ({ type: "string", minLength: 1, description });
@@ -234,10 +235,10 @@ const eventsSchema: JsonSchema = {
 };
 
 export const voltawareProperties: Record<string, JsonSchema> = {
-  base_url: { type: "string", format: "uri", description: "API root; /auth/token and /sensors/… are appended" },
+  base_url: { type: "string", format: "uri", description: "API root; /auth/token and /sensors/… are appended", default: DEFAULT_BASE_URL },
   client_id: text("Client id issued by Voltaware"),
   client_secret: text("Client secret issued by Voltaware; use ${ENV_VAR}"),
-  rate_limit: { type: "number", exclusiveMinimum: 0, description: "Requests per second at most (the seed gives no limit)" },
+  rate_limit: { type: "number", exclusiveMinimum: 0, description: "Requests per second at most (the seed gives no limit)", default: 5 },
   reports_interval: duration("How often disaggregation, reports and cycles are read again and metadata compared", "1d"),
   retry_interval: duration("When results are not there yet (404), metadata was refused (403) or failed: try again after this", "1h"),
   metadata: metadataSchema,

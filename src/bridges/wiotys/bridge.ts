@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { parseDuration } from "../../config/duration.js";
 import { idKey, type Command, type Device, type Entity, type Reading } from "../../model/index.js";
 import type { Bridge, BridgeContext, PollResult } from "../types.js";
+import { wiotysOptions } from "./options.js";
 import type { CorporateAccount, Customer, LastValue, Site, Variable, WiotysDevice } from "./api-types.js";
 import { LAST_VALUES_FORMATS, WiotysClient, type LastValuesFormat } from "./client.js";
 import {
@@ -36,9 +37,10 @@ interface Inventory {
 
 /** `<keycloak_url>/realms/<realm>/protocol/openid-connect/token`, unless `token_url` is set. */
 export function tokenUrlOf(source: Record<string, unknown>): string {
-  if (typeof source.token_url === "string" && source.token_url !== "") return source.token_url;
-  const keycloak = String(source.keycloak_url ?? "https://connect.socomec.com").replace(/\/+$/, "");
-  return `${keycloak}/realms/${pathSegment(String(source.realm ?? "Socomec"))}/${DEFAULT_TOKEN_PATH}`;
+  const s = wiotysOptions(source);
+  if (s.token_url !== undefined && s.token_url !== "") return s.token_url;
+  const keycloak = s.keycloak_url.replace(/\/+$/, "");
+  return `${keycloak}/realms/${pathSegment(s.realm)}/${DEFAULT_TOKEN_PATH}`;
 }
 
 const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined);
@@ -66,11 +68,11 @@ export class WiotysBridge implements Bridge {
   private readonly notUuidWarned = new Set<string>();
 
   constructor(ctx: BridgeContext) {
-    const s = ctx.source;
+    const s = wiotysOptions(ctx.source);
     this.log = ctx.logger;
-    this.refreshMs = parseDuration((s.inventory_refresh as string | number | undefined) ?? "1h");
-    this.batchSize = Number(s.batch_size ?? 50);
-    this.wantedCa = typeof s.corporate_account === "string" ? s.corporate_account : undefined;
+    this.refreshMs = parseDuration(s.inventory_refresh);
+    this.batchSize = s.batch_size;
+    this.wantedCa = s.corporate_account;
     this.selection = { customers: strings(s.customers), sites: strings(s.sites), devices: strings(s.devices) };
     this.customerMatch = matcher(this.selection.customers);
     this.siteMatch = matcher(this.selection.sites);
@@ -85,14 +87,14 @@ export class WiotysBridge implements Bridge {
     const pinned = LAST_VALUES_FORMATS.find((f) => f === configured);
     const remembered = LAST_VALUES_FORMATS.find((f) => f === ctx.state.get<string>(FORMAT_STATE));
     this.client = new WiotysClient(ctx, {
-      baseUrl: String(s.base_url ?? "https://api.iot.socomec.com"),
+      baseUrl: s.base_url,
       tokenUrl: tokenUrlOf(s),
-      clientId: String(s.client_id),
-      clientSecret: String(s.client_secret),
-      username: String(s.username),
-      password: String(s.password),
-      pageSize: Number(s.page_size ?? 50),
-      requestsPerSecond: Number(s.requests_per_second ?? 5),
+      clientId: s.client_id,
+      clientSecret: s.client_secret,
+      username: s.username,
+      password: s.password,
+      pageSize: s.page_size,
+      requestsPerSecond: s.requests_per_second,
       lastValuesFormat: pinned,
       initialFormat: remembered,
       onFormat: (format: LastValuesFormat) => {

@@ -209,8 +209,13 @@ export function parseLastValues(what: string, body: unknown): LastValue[] {
   return out;
 }
 
+/** What identifies a customer, a site or a device is its uuid; the rest of the record is read field by field where used. */
+function hasUuid<T extends { uuid: string }>(item: unknown): item is T {
+  return isRecord(item) && typeof item.uuid === "string" && item.uuid !== "";
+}
+
 function withUuid<T extends { uuid: string }>(item: unknown): T | undefined {
-  return isRecord(item) && typeof item.uuid === "string" && item.uuid !== "" ? (item as unknown as T) : undefined;
+  return hasUuid<T>(item) ? item : undefined;
 }
 
 /** Item and index come as strings in the seed; numbers are accepted and made strings. */
@@ -219,7 +224,8 @@ export function toVariable(item: unknown): Variable | undefined {
   const itemType = str(item.itemType);
   const serviceId = str(item.serviceId);
   if (!itemType || !serviceId) return undefined;
-  return { ...(item as unknown as Variable), itemType, itemIndex: str(item.itemIndex) ?? "0", serviceId };
+  const variable: Variable = { ...item, itemType, itemIndex: str(item.itemIndex) ?? "0", serviceId };
+  return variable;
 }
 
 function str(v: unknown): string | undefined {

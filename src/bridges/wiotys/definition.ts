@@ -1,63 +1,13 @@
-import { durationSchema } from "../../config/duration.js";
 import type { BridgeDefinition } from "../types.js";
+import { wiotysProperties } from "./options.js";
 import { WiotysBridge } from "./bridge.js";
-
-const patterns = (description: string) => ({ type: "array", items: { type: "string", minLength: 1 }, description });
 
 export const wiotys: BridgeDefinition = {
   type: "wiotys",
   title: "Socomec Wiotys (SoData)",
   schema: {
-    properties: {
-      base_url: { type: "string", format: "uri", description: "SoData API root; paths /api/v1/… are appended" },
-      token_url: {
-        type: "string",
-        format: "uri",
-        description: "Keycloak token endpoint; default <keycloak_url>/realms/<realm>/protocol/openid-connect/token (https://connect.socomec.com/realms/Socomec/protocol/openid-connect/token)",
-      },
-      keycloak_url: { type: "string", format: "uri", description: "Keycloak root (some deployments end in /auth); used when token_url is not set" },
-      realm: { type: "string", minLength: 1, description: "Keycloak realm; used when token_url is not set" },
-      client_id: { type: "string", minLength: 1, description: "SoData API client id, from Socomec" },
-      client_secret: { type: "string", minLength: 1, description: "SoData API client secret, from Socomec" },
-      username: { type: "string", minLength: 1, description: "SoLive Pro user (email)" },
-      password: { type: "string", minLength: 1, description: "SoLive Pro password" },
-      corporate_account: { type: "string", minLength: 1, description: "Corporate account by name or uuid; may be left out when the user sees only one" },
-      customers: patterns("Only these customers: names, technical names or uuids (* wildcard, case ignored); default every customer"),
-      sites: patterns("Only these sites: names, technical names or uuids (* wildcard); default every site of the selected customers"),
-      devices: patterns("Only these devices: names, serial numbers, technical names or uuids (* wildcard); default every device of the selected sites"),
-      service_types: patterns("Only variables of these service types, e.g. Measure, Alarm, Counter; default all"),
-      service_ids: {
-        type: "array",
-        items: { type: ["string", "integer"] },
-        description: "Only variables with these service ids, e.g. 140100 (* wildcard); default all",
-      },
-      items: patterns("Only variables of these items: an item (Global, Unit) or an item with its index (Unit|1); default all"),
-      variables: {
-        type: "array",
-        items: { type: "string", pattern: "^[^|]+\\|[^|]+\\|[^|]+$", patternErrorMessage: "must be Item|Index|Service, e.g. Global|0|140100" },
-        description: "Only these variables, in SoData's mapping syntax Item|Index|Service (e.g. Global|0|140100; * wildcard); default all",
-      },
-      page_size: { type: "integer", minimum: 1, maximum: 1000, description: "take of each paged request (the API's default is 50)" },
-      batch_size: { type: "integer", minimum: 1, maximum: 1000, description: "Devices per bulk last-values request" },
-      inventory_refresh: durationSchema("How often customers, sites, devices and variables are read again (values are read every interval)"),
-      requests_per_second: { type: "number", exclusiveMinimum: 0, maximum: 100, description: "Requests per second to the SoData API at most" },
-      last_values_body: {
-        enum: ["auto", "device_uuids", "devices", "array"],
-        description:
-          'Body of PUT …/last-values, which the seed does not show: {"deviceUuids": [...]}, {"devices": [{"deviceUuid": …}]}, a bare array, or auto (try them in that order, remember what works)',
-      },
-    },
+    properties: wiotysProperties,
     required: ["client_id", "client_secret", "username", "password"],
-  },
-  defaults: {
-    base_url: "https://api.iot.socomec.com",
-    keycloak_url: "https://connect.socomec.com",
-    realm: "Socomec",
-    page_size: 50,
-    batch_size: 50,
-    inventory_refresh: "1h",
-    requests_per_second: 5,
-    last_values_body: "auto",
   },
   defaultInterval: 60_000,
   secretKeys: ["client_secret", "password"],
