@@ -1,5 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { formatLocal, meter, parseRequestTime, sampleSites, sensor, site, startClimkitSimulator, type ClimkitSimulator } from "../../src/simulators/climkit/index.js";
+import { closeAfterAllAndResetFaults } from "../helpers/simulator-lifecycle.js";
 
 interface Answer {
   status: number;
@@ -54,12 +55,7 @@ describe("Climkit simulator", () => {
     sim = await startClimkitSimulator({ sites, rateLimitMs: 0, tokenLifetimeMs: 60_000 });
     token = await login(sim);
   });
-  afterAll(async () => {
-    await sim.close();
-  });
-  afterEach(() => {
-    sim.resetFaults();
-  });
+  closeAfterAllAndResetFaults(() => sim);
 
   describe("authentication (JWT, 15 minutes by default)", () => {
     it("answers POST /auth with a JWT and valid_until as {$date: ms}", async () => {

@@ -1,7 +1,8 @@
 import { request as httpRequest } from "node:http";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { DEMO_IDS, parseTimestamp, startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
+import { closeAfterAllAndResetFaults } from "../helpers/simulator-lifecycle.js";
 
 const BASIC = `Basic ${Buffer.from("demo:demo-password").toString("base64")}`;
 const APIKEY = "Apikey demo-apikey";
@@ -44,12 +45,7 @@ describe("myBeNext simulator", () => {
   beforeAll(async () => {
     sim = await startMyBeNextSimulator({ timeScale: 20 });
   });
-  afterAll(async () => {
-    await sim.close();
-  });
-  afterEach(() => {
-    sim.resetFaults();
-  });
+  closeAfterAllAndResetFaults(() => sim);
 
   describe("authentication", () => {
     it("accepts Basic and shows only the user's account", async () => {

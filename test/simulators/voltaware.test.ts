@@ -1,6 +1,7 @@
 import mqtt from "mqtt";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
+import { closeAfterAllAndResetFaults } from "../helpers/simulator-lifecycle.js";
 
 interface Answer {
   status: number;
@@ -53,12 +54,7 @@ describe("Voltaware simulator", () => {
     sim = await startVoltawareSimulator({ broker: { username: "u", password: "p" } });
     token = String((await login(sim)).access_token);
   });
-  afterAll(async () => {
-    await sim.close();
-  });
-  afterEach(() => {
-    sim.resetFaults();
-  });
+  closeAfterAllAndResetFaults(() => sim);
 
   describe("authentication", () => {
     it("issues a token with the seed's fields and refreshes it without a new refresh token", async () => {
