@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { formatLocal, meter, parseRequestTime, sampleSites, sensor, site, startClimkitSimulator, type ClimkitSimulator } from "../../src/simulators/climkit/index.js";
-import { closeAfterAllAndResetFaults } from "../helpers/simulator-lifecycle.js";
+import { closeAfterAllAndResetFaults, readAnswer } from "../helpers/simulator-tests.js";
 
 interface Answer {
   status: number;
@@ -24,14 +24,7 @@ async function call(sim: ClimkitSimulator, path: string, init: { method?: string
     headers["content-type"] = "application/json";
   }
   const res = await fetch(`${sim.apiUrl}/${path}`, { method: init.method ?? (body === undefined ? "GET" : "POST"), headers, body });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return readAnswer(res);
 }
 
 async function login(sim: ClimkitSimulator): Promise<string> {

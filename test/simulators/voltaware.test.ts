@@ -1,7 +1,7 @@
 import mqtt from "mqtt";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
-import { closeAfterAllAndResetFaults } from "../helpers/simulator-lifecycle.js";
+import { closeAfterAllAndResetFaults, readAnswer } from "../helpers/simulator-tests.js";
 
 interface Answer {
   status: number;
@@ -21,14 +21,7 @@ async function call(sim: VoltawareSimulator, path: string, init: { method?: stri
     headers["content-type"] = init.contentType ?? "application/json";
   }
   const res = await fetch(`${sim.url}${path}`, { method: init.method ?? (body === undefined ? "GET" : "POST"), headers, body });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return readAnswer(res);
 }
 
 async function login(sim: VoltawareSimulator, secret = "demo-secret"): Promise<Obj> {

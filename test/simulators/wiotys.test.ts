@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { WIOTYS_IDS, startWiotysSimulator, type WiotysSimulator } from "../../src/simulators/wiotys/index.js";
-import { closeAfterAllAndResetFaults } from "../helpers/simulator-lifecycle.js";
+import { closeAfterAllAndResetFaults } from "../helpers/simulator-tests.js";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

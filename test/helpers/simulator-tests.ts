@@ -12,3 +12,22 @@ export function closeAfterAllAndResetFaults(current: () => { resetFaults(): void
     current()?.resetFaults();
   });
 }
+
+/** A simulator's answer as a test reads it: status, headers, the raw text, and the JSON if it is JSON. */
+export interface ReadAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: unknown;
+}
+
+export async function readAnswer(res: Response): Promise<ReadAnswer> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
