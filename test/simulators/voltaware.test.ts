@@ -2,6 +2,7 @@ import mqtt from "mqtt";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
 import { closeAfterAllAndResetFaults, readAnswer } from "../helpers/simulator-tests.js";
+import { HOME_PROPERTY } from "../helpers/voltaware-home.js";
 
 interface Answer {
   status: number;
@@ -136,18 +137,7 @@ describe("Voltaware simulator", () => {
   });
 
   describe("metadata", () => {
-    const home = {
-      property_type: "HOME",
-      home_type: "HOUSE",
-      home_usage_type: "PRIMARY",
-      home_size: 80,
-      bedroom_amount: 2,
-      power_generator_source: "NONE",
-      people_amount: 3,
-      people_amount_in_day_time: 2,
-      people: [{ age_range: "ADULT", amount: 2 }, { age_range: "ZERO_TO_FIVE", amount: 1 }],
-      version: "1.0",
-    };
+    const home = { ...HOME_PROPERTY, version: "1.0" };
 
     it("returns the seed's example property, 404 for what is not set, and keeps what PUT sets (204)", async () => {
       expect(((await call(sim, "/sensors/0001/metadata/property", { token })).json as Obj).home_type).toBe("FLAT");
