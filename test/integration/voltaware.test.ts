@@ -9,6 +9,7 @@ import type { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { startTestDaemon, stopAll, type TestDaemon } from "../helpers/daemon.js";
 import { Recorder, sleep, startAedes } from "../helpers/mqtt.js";
 import * as ha from "../helpers/ha-rules.js";
+import { HOME_PROPERTY } from "../helpers/voltaware-home.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -24,17 +25,6 @@ function expectedMonth(now = new Date()): { year: number; month: number; key: st
   return { year, month, key: `${year}-${String(month).padStart(2, "0")}` };
 }
 
-const HOME_PROPERTY = {
-  property_type: "HOME",
-  home_type: "HOUSE",
-  home_usage_type: "PRIMARY",
-  home_size: 80,
-  bedroom_amount: 2,
-  power_generator_source: "NONE",
-  people_amount: 3,
-  people_amount_in_day_time: 2,
-  people: [{ age_range: "ADULT", amount: 2 }, { age_range: "ZERO_TO_FIVE", amount: 1 }],
-};
 const APPLIANCES = [
   { key: "AC", amount: 1, type: "MINI_SPLIT", usage_type: "BOTH" },
   { key: "ELECTRIC_VEHICLE", amount: 1, type: "CAR", wattages: [7200] },

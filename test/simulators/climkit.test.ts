@@ -1,5 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { formatLocal, meter, parseRequestTime, sampleSites, sensor, site, startClimkitSimulator, type ClimkitSimulator } from "../../src/simulators/climkit/index.js";
+import { closeAfterAllAndResetFaults, readAnswer } from "../helpers/simulator-tests.js";
 
 interface Answer {
   status: number;
@@ -23,14 +24,7 @@ async function call(sim: ClimkitSimulator, path: string, init: { method?: string
     headers["content-type"] = "application/json";
   }
   const res = await fetch(`${sim.apiUrl}/${path}`, { method: init.method ?? (body === undefined ? "GET" : "POST"), headers, body });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return readAnswer(res);
 }
 
 async function login(sim: ClimkitSimulator): Promise<string> {
@@ -54,12 +48,7 @@ describe("Climkit simulator", () => {
     sim = await startClimkitSimulator({ sites, rateLimitMs: 0, tokenLifetimeMs: 60_000 });
     token = await login(sim);
   });
-  afterAll(async () => {
-    await sim.close();
-  });
-  afterEach(() => {
-    sim.resetFaults();
-  });
+  closeAfterAllAndResetFaults(() => sim);
 
   describe("authentication (JWT, 15 minutes by default)", () => {
     it("answers POST /auth with a JWT and valid_until as {$date: ms}", async () => {

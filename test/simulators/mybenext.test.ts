@@ -1,7 +1,8 @@
 import { request as httpRequest } from "node:http";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { DEMO_IDS, parseTimestamp, startMyBeNextSimulator, type MyBeNextSimulator } from "../../src/simulators/mybenext/index.js";
+import { closeAfterAllAndResetFaults, readAnswer } from "../helpers/simulator-tests.js";
 
 const BASIC = `Basic ${Buffer.from("demo:demo-password").toString("base64")}`;
 const APIKEY = "Apikey demo-apikey";
@@ -23,14 +24,7 @@ async function api(sim: MyBeNextSimulator, path: string, init: { method?: string
     headers["content-type"] ??= "application/json";
   }
   const res = await fetch(`${sim.url}/login/api/v1/${path}`, { method: init.method ?? "GET", headers, body });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return readAnswer(res);
 }
 
 type Obj = Record<string, unknown>;
@@ -44,12 +38,7 @@ describe("myBeNext simulator", () => {
   beforeAll(async () => {
     sim = await startMyBeNextSimulator({ timeScale: 20 });
   });
-  afterAll(async () => {
-    await sim.close();
-  });
-  afterEach(() => {
-    sim.resetFaults();
-  });
+  closeAfterAllAndResetFaults(() => sim);
 
   describe("authentication", () => {
     it("accepts Basic and shows only the user's account", async () => {

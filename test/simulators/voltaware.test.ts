@@ -1,6 +1,8 @@
 import mqtt from "mqtt";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { startVoltawareSimulator, type VoltawareSimulator } from "../../src/simulators/voltaware/index.js";
+import { closeAfterAllAndResetFaults, readAnswer } from "../helpers/simulator-tests.js";
+import { HOME_PROPERTY } from "../helpers/voltaware-home.js";
 
 interface Answer {
   status: number;
@@ -20,14 +22,7 @@ async function call(sim: VoltawareSimulator, path: string, init: { method?: stri
     headers["content-type"] = init.contentType ?? "application/json";
   }
   const res = await fetch(`${sim.url}${path}`, { method: init.method ?? (body === undefined ? "GET" : "POST"), headers, body });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return readAnswer(res);
 }
 
 async function login(sim: VoltawareSimulator, secret = "demo-secret"): Promise<Obj> {
@@ -53,12 +48,7 @@ describe("Voltaware simulator", () => {
     sim = await startVoltawareSimulator({ broker: { username: "u", password: "p" } });
     token = String((await login(sim)).access_token);
   });
-  afterAll(async () => {
-    await sim.close();
-  });
-  afterEach(() => {
-    sim.resetFaults();
-  });
+  closeAfterAllAndResetFaults(() => sim);
 
   describe("authentication", () => {
     it("issues a token with the seed's fields and refreshes it without a new refresh token", async () => {
@@ -147,18 +137,7 @@ describe("Voltaware simulator", () => {
   });
 
   describe("metadata", () => {
-    const home = {
-      property_type: "HOME",
-      home_type: "HOUSE",
-      home_usage_type: "PRIMARY",
-      home_size: 80,
-      bedroom_amount: 2,
-      power_generator_source: "NONE",
-      people_amount: 3,
-      people_amount_in_day_time: 2,
-      people: [{ age_range: "ADULT", amount: 2 }, { age_range: "ZERO_TO_FIVE", amount: 1 }],
-      version: "1.0",
-    };
+    const home = { ...HOME_PROPERTY, version: "1.0" };
 
     it("returns the seed's example property, 404 for what is not set, and keeps what PUT sets (204)", async () => {
       expect(((await call(sim, "/sensors/0001/metadata/property", { token })).json as Obj).home_type).toBe("FLAT");

@@ -1,5 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { WIOTYS_IDS, startWiotysSimulator, type WiotysSimulator } from "../../src/simulators/wiotys/index.js";
+import { closeAfterAllAndResetFaults } from "../helpers/simulator-tests.js";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -54,12 +55,7 @@ describe("Wiotys simulator", () => {
     sim = await startWiotysSimulator({ timeScale: 600, extraDevices: 60 });
     bearer = (await token(sim)).json.access_token as string;
   });
-  afterAll(async () => {
-    await sim.close();
-  });
-  afterEach(() => {
-    sim.resetFaults();
-  });
+  closeAfterAllAndResetFaults(() => sim);
 
   describe("Keycloak", () => {
     it("answers the password grant like the seed: access 300 s, refresh 1800 s, Bearer", async () => {

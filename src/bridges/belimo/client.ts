@@ -139,13 +139,8 @@ export class BelimoClient {
   /** A data profile by `id/version`; undefined when the cloud does not know it (404). */
   async profile(ref: string): Promise<Profile | undefined> {
     const path = `${API}/definitions/dataprofiles/${ref.split("/").map(pathSegment).join("/")}`;
-    let body: unknown;
-    try {
-      body = await this.getJson(path);
-    } catch (error) {
-      if (error instanceof HTTPError && error.response.statusCode === 404) return undefined;
-      throw error;
-    }
+    const body = await this.getJsonUnless404(path);
+    if (body === NOT_FOUND) return undefined;
     if (!isRecord(body) || !Array.isArray(body.datapoints)) throw new UnexpectedResponseError(`GET /${path}`, '{"datapoints": [{"id", "featureValues"}]}', body);
     const datapoints: ProfileDatapoint[] = [];
     for (const dp of body.datapoints) {
@@ -162,13 +157,8 @@ export class BelimoClient {
   /** A device's current state (`GET /devices/<id>`); undefined when the device is gone (404). */
   async deviceState(deviceId: string): Promise<DeviceState | undefined> {
     const path = `${API}/devices/${pathSegment(deviceId)}`;
-    let body: unknown;
-    try {
-      body = await this.getJson(path);
-    } catch (error) {
-      if (error instanceof HTTPError && error.response.statusCode === 404) return undefined;
-      throw error;
-    }
+    const body = await this.getJsonUnless404(path);
+    if (body === NOT_FOUND) return undefined;
     if (!isRecord(body)) throw new UnexpectedResponseError(`GET /${path}`, '{"id", "state": {"datapoints": {...}}}', body);
     // A device that never reported has no state: nothing to show, not an error.
     const state = isRecord(body.state) ? body.state : isRecord(body.datapoints) ? body : undefined;
@@ -184,13 +174,8 @@ export class BelimoClient {
   async newestFromHistory(deviceId: string, datapointIds: string[], from: Date, to: Date, resolution: string): Promise<Map<string, Sample>> {
     const path = `${API}/devices/${pathSegment(deviceId)}/data/history/timeseries`;
     const query = { datapointIds: datapointIds.join(","), resolution, from: iso(from), to: iso(to) };
-    let body: unknown;
-    try {
-      body = await this.getJson(path, query);
-    } catch (error) {
-      if (error instanceof HTTPError && error.response.statusCode === 404) return new Map();
-      throw error;
-    }
+    const body = await this.getJsonUnless404(path, query);
+    if (body === NOT_FOUND) return new Map();
     if (!isRecord(body) || !Array.isArray(body.series)) throw new UnexpectedResponseError(`GET /${path}`, '{"series": [{"datapointId", "values": [...]}]}', body);
     const newest = new Map<string, Sample>();
     for (const series of body.series) {
@@ -223,11 +208,23 @@ export class BelimoClient {
     return body;
   }
 
+  /** The body, or NOT_FOUND when the cloud answers 404 (a device or profile that is gone). */
+  private async getJsonUnless404(path: string, searchParams?: Record<string, string>): Promise<unknown> {
+    try {
+      return await this.getJson(path, searchParams);
+    } catch (error) {
+      if (error instanceof HTTPError && error.response.statusCode === 404) return NOT_FOUND;
+      throw error;
+    }
+  }
+
   private async getJson(path: string, searchParams?: Record<string, string>): Promise<unknown> {
     const response = await this.api.get(path, { searchParams, responseType: "text" });
     return parseJson(`GET /${path}`, response.body);
   }
 }
+
+const NOT_FOUND = Symbol("404");
 
 /** A body that may be JSON (a token endpoint's error page need not be). */
 function tryJson(text: string): unknown {
