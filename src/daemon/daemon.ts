@@ -15,6 +15,7 @@ import { StateStore } from "../state/store.js";
 import { VERSION } from "../version.js";
 import type { SecretScrubber } from "../log.js";
 import { createBridgeContext } from "./bridge-context.js";
+import { debugFigures, debugHealthEnabled } from "./debug-health.js";
 import { startHealthServer } from "./health.js";
 import { InstanceGuard, otherInstanceError } from "./instance-guard.js";
 import { SHUTDOWN, settlesWithin } from "./shutdown.js";
@@ -46,6 +47,8 @@ export class Daemon implements SourceSink {
   /** Another instance runs on our base topic: its `bridge/state` is not ours to set offline. */
   private refused = false;
   private readonly forced: string[] = [];
+  /** For the endurance harness's figures (debug-health.ts). */
+  private statusChanges = 0;
   /** Bridges that take readings of other sources (BridgeContext.readings). */
   private readonly readingListeners = new Set<(source: string, reading: Reading) => void>();
   /** Sources whose availability an earlier run left retained as online. */
@@ -150,7 +153,7 @@ export class Daemon implements SourceSink {
     }
 
     if (config.health.enabled) {
-      this.health = await startHealthServer(config.health.host, config.health.port, () => this.healthReport());
+      this.health = await startHealthServer(config.health.host, config.health.port, (query) => this.healthReport(query));
     }
 
     let i = 0;
@@ -233,6 +236,7 @@ export class Daemon implements SourceSink {
 
   statusChanged(): void {
     if (this.stopping) return;
+    this.statusChanges++;
     this.conn.publishRetained(this.topics.bridgeInfo, JSON.stringify({ version: VERSION, sources: this.scrubbedStatuses() }));
   }
 
@@ -242,13 +246,14 @@ export class Daemon implements SourceSink {
    * while a source has failed without ever succeeding in this run (a wrong password) or is
    * offline, else "ok".
    */
-  healthReport(): { healthy: boolean; body: unknown } {
+  healthReport(query = new URLSearchParams()): { healthy: boolean; body: unknown } {
     const sources = this.scrubbedStatuses();
     const neverSucceeded = sources.filter((s) => s.last_poll === null && s.last_error !== null).map((s) => s.id);
     const offline = sources.filter((s) => s.state === "offline").map((s) => s.id);
     const starting = sources.some((s) => s.last_poll === null && s.last_error === null);
     const status = !this.conn.connected ? "mqtt disconnected" : neverSucceeded.length > 0 || offline.length > 0 ? "degraded" : starting ? "starting" : "ok";
-    return { healthy: this.conn.connected, body: { status, version: VERSION, never_succeeded: neverSucceeded, offline, sources } };
+    const debug = debugHealthEnabled() ? { debug: debugFigures(this.opts.scrubber, this.statusChanges, query.has("gc")) } : {};
+    return { healthy: this.conn.connected, body: { status, version: VERSION, never_succeeded: neverSucceeded, offline, sources, ...debug } };
   }
 
   /** Errors quote the clouds, and some clouds quote the request back, credentials included. */
