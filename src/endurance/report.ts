@@ -2,7 +2,7 @@
  * Judges a run's figures against issue 11's conditions and writes them as Markdown
  * (docs/ENDURANCE.md for the full run).
  */
-import type { RunFigures, FaultKind, MemorySample } from "./run.js";
+import type { RunFigures, FaultKind, MemorySample } from "./figures.js";
 import { VENDORS } from "./clouds.js";
 import { robustSlope, slope, slopeStandardError } from "./stats.js";
 

@@ -2,106 +2,28 @@
  * One endurance run: Mosquitto, the five simulators and the built daemon as a child process,
  * time compressed (3 s tokens, 1 s polls, several sources per vendor), with faults injected one
  * at a time on a schedule tied to the poll count (the run's clock), while events and commands
- * flow throughout. Returns the figures; `checks.ts` judges them.
+ * flow throughout. Returns the figures; `report.ts` judges them.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, openSync, closeSync, writeSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { stringify } from "yaml";
-import { Clouds, COMMAND_SOURCE, COMMAND_TOPIC, EVENTS_SOURCE, LOCAL_METER_TOPIC, VENDORS, type Vendor } from "./clouds.js";
+import { Clouds, COMMAND_SOURCE, COMMAND_TOPIC, EVENTS_SOURCE, LOCAL_METER_TOPIC } from "./clouds.js";
 import { DaemonProcess, type HealthBody } from "./daemon-process.js";
 import { EventsLedger } from "./events.js";
+import { faultInjector } from "./faults.js";
 import { Mosquitto } from "./mosquitto.js";
 import type { Params } from "./params.js";
+import type { CommandRecord, FaultKind, FaultRecord, MemorySample, RunFigures } from "./figures.js";
+import { freePort } from "../util/net.js";
 import { prng, sleep } from "./stats.js";
-
-export type FaultKind = "broker-restart" | "broker-refusing" | "events-broker-restart" | "disk-full" | "kill-9" | "cloud";
-
-export interface FaultRecord {
-  kind: FaultKind;
-  detail: string;
-  startedAt: number;
-  endedAt: number;
-  /** When the source or connection was back; undefined: not within the wait. */
-  recoveredAt: number | undefined;
-  boundMs: number;
-  skipped?: string;
-}
-
-export interface MemorySample {
-  day: number;
-  at: number;
-  polls: number;
-  incarnation: number;
-  heapAfterGcMB: number;
-  rssMB: number;
-  scrubLineUs: number;
-  tokens: number;
-  logLines: number;
-}
-
-export interface CommandRecord {
-  value: number;
-  sentAt: number;
-  result: { ok: boolean; value?: unknown; error?: string } | undefined;
-  resultAt: number | undefined;
-  /** A kill, a broker restart or a daemon exit came between the command and its result. */
-  interrupted: boolean;
-  /** How long after the daemon's connection last came up (as /health showed it) the command was sent. */
-  afterReconnectMs?: number;
-}
-
-export interface RunFigures {
-  params: Params;
-  startedAt: Date;
-  endedAt: Date;
-  node: string;
-  polls: number;
-  tokens: Record<Vendor, number>;
-  tokenTotal: number;
-  sources: number;
-  faults: FaultRecord[];
-  /** When the events broker came back after each of its restarts. */
-  eventsBrokerStarts: number[];
-  /** Daemon restarts the harness made to go on after a fault it did not recover from. */
-  repairs: Array<{ at: number; why: string }>;
-  memory: MemorySample[];
-  commands: CommandRecord[];
-  applied: Array<{ value: number; at: number }>;
-  events: { accepted: number; delivered: number; duplicates: Array<{ key: string; receivedAt: number }>; lost: string[]; tornInTheMiddle: string[]; published: number };
-  daemonStarts: number[];
-  unexpectedExits: DaemonProcess["unexpectedExits"];
-  log: { lines: number; byLevel: Record<string, number>; top: Array<[string, number]>; fatal: string[] };
-  notes: string[];
-  targetsReached: boolean;
-  finalSigtermExit: string;
-  runDir: string;
-}
 
 const DAEMON_USER = { username: "cloud2mqtt", password: "endurance-mqtt-password" };
 const HARNESS_USER = { username: "harness", password: "endurance-harness-password" };
-/** How long a poll of one vendor may take once its cloud answers again (Climkit is paced at 1 request/s). */
-const POLL_ALLOWANCE_MS: Record<Vendor, number> = { belimo: 4_000, climkit: 12_000, wiotys: 4_000, mybenext: 3_000, voltaware: 4_000 };
 const SOURCE_TIMEOUT = "3s";
-const INTERVAL_MS = 1_000;
-/** The MQTT backoff: 1 s doubling to 30 s (README). */
-const MQTT_MAX_BACKOFF_MS = 30_000;
 const TMPFS_SIZE = "8m";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
 
 export async function runEndurance(params: Params, log: (line: string) => void): Promise<RunFigures> {
   const random = prng(params.seed);
@@ -364,130 +286,14 @@ export async function runEndurance(params: Params, log: (line: string) => void):
       await waitFor(() => allSourcesPolledSince(since), 120_000);
     };
 
-    const brokerFault = async (refusing: boolean): Promise<FaultRecord> => {
-      const startedAt = Date.now();
-      disrupt();
-      await broker.stop();
-      let detail: string;
-      if (refusing) {
-        broker.usePasswords(false);
-        await broker.start();
-        const hold = 2_000 + random() * 8_000;
-        await sleep(hold);
-        broker.usePasswords(true);
-        broker.reload();
-        detail = `refused the daemon's login for ${(hold / 1000).toFixed(1)} s`;
-      } else {
-        const down = 200 + random() * 2_500;
-        await sleep(down);
-        await broker.start();
-        detail = `down ${(down / 1000).toFixed(1)} s`;
-      }
-      const endedAt = Date.now();
-      const downMs = endedAt - startedAt;
-      // The step the daemon's backoff is at: each wait is as long as all waits before it plus 1 s.
-      const boundMs = Math.min(MQTT_MAX_BACKOFF_MS, downMs + 1_000) * 1.25 + 3_000;
-      const recoveredAt = await waitFor(connected, boundMs + 30_000);
-      return { kind: refusing ? "broker-refusing" : "broker-restart", detail, startedAt, endedAt, recoveredAt, boundMs };
-    };
-
-    /** Voltaware's broker away for a moment: the events connection must come back (1 s doubling to 30 s). */
-    const eventsBrokerRestart = async (): Promise<FaultRecord> => {
-      const events = clouds.voltaware.broker;
-      const startedAt = Date.now();
-      if (!events) return { kind: "events-broker-restart", detail: "not run", startedAt, endedAt: startedAt, recoveredAt: startedAt, boundMs: 0, skipped: "no events broker" };
-      await events.stop();
-      const down = 200 + random() * 4_000;
-      await sleep(down);
-      await events.start();
-      const endedAt = Date.now();
-      // The events connection's backoff step, then the publisher's pause after a failed publish (5 s).
-      const boundMs = Math.min(MQTT_MAX_BACKOFF_MS, endedAt - startedAt + 1_000) * 1.25 + 5_000 + 3_000;
-      const recoveredAt = await waitFor(() => ledger.firstReceivedPublishedAfter(endedAt) !== undefined, boundMs + 30_000);
-      return { kind: "events-broker-restart", detail: `down ${(down / 1000).toFixed(1)} s`, startedAt, endedAt, recoveredAt: recoveredAt === undefined ? undefined : ledger.firstReceivedPublishedAfter(endedAt), boundMs };
-    };
-
-    const diskFull = async (): Promise<FaultRecord> => {
-      const startedAt = Date.now();
-      if (!tmpfs) return { kind: "disk-full", detail: "not run", startedAt, endedAt: startedAt, recoveredAt: startedAt, boundMs: 0, skipped: "no tmpfs" };
-      const filler = join(eventsDir, "filler.bin");
-      const fd = openSync(filler, "w");
-      let filled = 0;
-      for (const size of [1 << 18, 1 << 12, 64, 1]) {
-        const chunk = Buffer.alloc(size, 0x2e);
-        for (;;) {
-          try {
-            writeSync(fd, chunk);
-            filled += size;
-          } catch {
-            break;
-          }
-        }
-      }
-      closeSync(fd);
-      const hold = 2_000 + random() * 4_000;
-      await sleep(hold);
-      rmSync(filler, { force: true });
-      const endedAt = Date.now();
-      // Events come 4 a second; the publisher pauses 5 s after a failed publish before the next try.
-      const boundMs = 9_000;
-      const recoveredAt = await waitFor(() => ledger.firstReceivedPublishedAfter(endedAt) !== undefined, boundMs + 30_000);
-      const arrived = ledger.firstReceivedPublishedAfter(endedAt);
-      return { kind: "disk-full", detail: `${(filled / 1e6).toFixed(1)} MB filler, full for ${(hold / 1000).toFixed(1)} s`, startedAt, endedAt, recoveredAt: recoveredAt === undefined ? undefined : arrived, boundMs };
-    };
-
-    const kill = async (): Promise<FaultRecord> => {
-      // A random moment: within the next two seconds, wherever the daemon is.
-      await sleep(random() * 2_000);
-      const startedAt = Date.now();
-      disrupt();
-      await daemon.kill9();
-      startDaemon();
-      const endedAt = Date.now();
-      // As fast as the first start (connect, the retained-config window, one poll of each source),
-      // with room for a busy machine; never less than those steps with the slowest vendor's poll.
-      const boundMs = Math.max(1.5 * startupMs + 3_000, 3_000 + Math.max(...VENDORS.map((v) => POLL_ALLOWANCE_MS[v])) + 3_000);
-      const recoveredAt = await waitFor(() => allSourcesPolledSince(endedAt), boundMs + 60_000);
-      return { kind: "kill-9", detail: "SIGKILL, then started again", startedAt, endedAt, recoveredAt, boundMs };
-    };
-
-    const cloudFault = async (): Promise<FaultRecord> => {
-      const vendor = VENDORS[Math.floor(random() * VENDORS.length)] as Vendor;
-      const kinds = ["outage", "status500", "malformed", "unauthorized", "rate-limit"] as const;
-      const kind = kinds[Math.floor(random() * kinds.length)] as (typeof kinds)[number];
-      const f = clouds.faults(vendor);
-      const startedAt = Date.now();
-      let hold = 0;
-      if (kind === "unauthorized") f.unauthorizedNext = 3;
-      else if (kind === "rate-limit") f.rateLimitNext = 3;
-      else {
-        hold = 1_000 + random() * 4_000;
-        if (kind === "outage") f.outage = true;
-        else if (kind === "status500") f.status500 = true;
-        else f.malformed = true;
-        await sleep(hold);
-        f.outage = f.status500 = f.malformed = false;
-      }
-      const endedAt = Date.now();
-      const boundMs = Math.min(10 * INTERVAL_MS, hold + INTERVAL_MS) * 1.1 + POLL_ALLOWANCE_MS[vendor] + 3_000;
-      const ids = clouds.sourcesOf[vendor];
-      const recoveredAt = await waitFor(() => connected() && ids.every((id) => lastPoll(id) >= endedAt), boundMs + 60_000);
-      f.unauthorizedNext = 0;
-      f.rateLimitNext = 0;
-      return { kind: "cloud", detail: `${vendor} ${kind}${hold ? ` ${(hold / 1000).toFixed(1)} s` : ""}`, startedAt, endedAt, recoveredAt, boundMs };
-    };
+    const inject = faultInjector({ broker, clouds, daemon, ledger, random, tmpfs, eventsDir, startupMs, disrupt, startDaemon, connected, lastPoll, allSourcesPolledSince, waitFor });
 
     for (const next of schedule) {
       while (polls() < next.mark * params.polls && Date.now() < deadline) await sleep(200);
       if (Date.now() >= deadline) break;
       // Each fault starts from a daemon that is up, so its recovery is its own.
       if (!(await waitFor(allOnline, 60_000))) await repair(`not every source online before the ${next.kind} fault`);
-      let record: FaultRecord;
-      if (next.kind === "broker-restart" || next.kind === "broker-refusing") record = await brokerFault(next.kind === "broker-refusing");
-      else if (next.kind === "events-broker-restart") record = await eventsBrokerRestart();
-      else if (next.kind === "disk-full") record = await diskFull();
-      else if (next.kind === "kill-9") record = await kill();
-      else record = await cloudFault();
+      const record = await inject(next.kind);
       faults.push(record);
       const took = record.recoveredAt === undefined ? "NOT RECOVERED" : `${((record.recoveredAt - record.endedAt) / 1000).toFixed(1)} s (bound ${(record.boundMs / 1000).toFixed(1)} s)`;
       if (record.recoveredAt === undefined || record.recoveredAt - record.endedAt > record.boundMs) log(`fault ${faults.length} ${record.kind} ${record.detail}: back after ${took}`);

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { connackRefusal, type ConnackRefusal } from "./connack.js";
+import { topicMatches } from "./topics.js";
 import { safeUrl } from "../log.js";
 
 export interface ConnectionOptions {
@@ -387,15 +388,4 @@ export class MqttConnection {
     this.flushing = false;
     this.flushGeneration++;
   }
-}
-
-export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split("/");
-  const t = topic.split("/");
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === "#") return true;
-    if (i >= t.length) return false;
-    if (f[i] !== "+" && f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
 }

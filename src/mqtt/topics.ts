@@ -50,3 +50,15 @@ export class Topics {
     return field === undefined ? { source, device, entity } : { source, device, entity, field };
   }
 }
+
+/** Whether a topic matches an MQTT subscription filter (`+` one level, `#` the rest). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split("/");
+  const t = topic.split("/");
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === "#") return true;
+    if (i >= t.length) return false;
+    if (f[i] !== "+" && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Topics } from "../../src/mqtt/topics.js";
-import { topicMatches } from "../../src/mqtt/connection.js";
+import { topicMatches } from "../../src/mqtt/topics.js";
 import { safeKey } from "../../src/model/index.js";
 
 describe("topics", () => {

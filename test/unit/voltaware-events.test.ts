@@ -4,7 +4,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { EventQueue } from "../../src/bridges/voltaware/event-queue.js";
-import { EventFeeds } from "../../src/bridges/voltaware/events.js";
+import { EventFeeds } from "../../src/bridges/voltaware/feeds.js";
 import type { MeterConfig } from "../../src/bridges/voltaware/config.js";
 import type { Reading } from "../../src/model/index.js";
 

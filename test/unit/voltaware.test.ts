@@ -8,7 +8,7 @@ import { deviceConfig, discoveryTopic } from "../../src/discovery/payload.js";
 import { Topics } from "../../src/mqtt/topics.js";
 import { UnexpectedResponseError } from "../../src/bridges/errors.js";
 import { voltawareOptions } from "../../src/bridges/voltaware/config.js";
-import { toNumber } from "../../src/bridges/voltaware/events.js";
+import { toNumber } from "../../src/bridges/voltaware/feeds.js";
 import {
   applianceName,
   parseCycles,

@@ -10,7 +10,8 @@ import type { Bridge, BridgeContext, BridgeRuntime, PollResult } from "../types.
 import { MeterNotRegisteredError, VoltawareClient } from "./client.js";
 import { voltawareOptions, type MetadataEntry, type VoltawareOptions } from "./config.js";
 import { EventQueue } from "./event-queue.js";
-import { EventFeeds, EventsPublisher } from "./events.js";
+import { EventsPublisher } from "./events.js";
+import { EventFeeds } from "./feeds.js";
 import { safeUrl } from "../../log.js";
 import {
   parseCycles,
