@@ -3,7 +3,7 @@ import { HTTPError } from "got";
 import type { Bridge, PollResult } from "../bridges/types.js";
 import type { SourceConfig } from "../config/types.js";
 import type { Command, Device, Entity, Reading } from "../model/index.js";
-import { DEFAULT_MAX_RETRY_AFTER_MS, describeHttpError, retryAfterMs } from "../http/client.js";
+import { describeHttpError } from "../http/client.js";
 import { Poller } from "../poller/poller.js";
 import { SourceFilter } from "./filters.js";
 import { settlesWithin } from "./shutdown.js";
@@ -60,7 +60,7 @@ export class SourceRunner {
   /** When the running poll last heard from its cloud (see `activity`). */
   private heardAt = 0;
   private stuckReported = false;
-  /** Until when the cloud asked (Retry-After, capped by max_retry_after) to be left alone. */
+  /** Until when the cloud asked to be left alone (Retry-After, as the HTTP layer reports it: capped by max_retry_after). */
   private quietUntil = 0;
   private readonly stuckAfterMs: number;
   /** Holds the state store's writes for the length of a poll: one write after it, not one per change. */
@@ -134,7 +134,7 @@ export class SourceRunner {
    */
   activity(quietUntil = Date.now()): void {
     this.heardAt = Math.max(this.heardAt, Date.now(), quietUntil);
-    if (quietUntil > Date.now()) this.quietUntil = Math.max(this.quietUntil, Math.min(quietUntil, Date.now() + this.maxRetryAfterMs));
+    if (quietUntil > Date.now()) this.quietUntil = Math.max(this.quietUntil, quietUntil);
   }
 
   /**
@@ -143,10 +143,6 @@ export class SourceRunner {
    */
   pausedUntil(): Date | undefined {
     return this.quietUntil > Date.now() ? new Date(this.quietUntil) : undefined;
-  }
-
-  private get maxRetryAfterMs(): number {
-    return this.config.max_retry_after ?? DEFAULT_MAX_RETRY_AFTER_MS;
   }
 
   lookup(deviceKey: string, entityKey: string): { device: Device; entity: Entity } | undefined {
@@ -235,7 +231,7 @@ export class SourceRunner {
       this.sink.availability(this.config.id, false);
     }
     this.sink.statusChanged();
-    // The HTTP layer caps the pause it keeps; the poll schedule obeys the same cap.
-    return error instanceof HTTPError ? Math.min(retryAfterMs(error.response.headers["retry-after"]) ?? 0, this.maxRetryAfterMs) : 0;
+    // The next poll waits out the quiet time the HTTP layer reported (Retry-After, already capped).
+    return error instanceof HTTPError ? Math.max(0, this.quietUntil - Date.now()) : 0;
   }
 }
