@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Logger } from "pino";
-import { connackRefusal, type ConnackRefusal } from "./connack.js";
+import { connackRefusal, ReconnectBackoff, type ConnackRefusal } from "../util/connack.js";
 import { topicMatches } from "./topics.js";
 import { safeUrl } from "../log.js";
 
@@ -21,10 +21,8 @@ export interface ConnectionOptions {
 
 type MessageHandler = (topic: string, payload: Buffer, retained: boolean) => void;
 
-const MIN_RECONNECT_MS = 1_000;
 /** Node's codes for a server certificate that does not verify. */
 const TLS_VERIFY_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET_ISSUER|VERIFY)|ALTNAME/;
-const MAX_RECONNECT_MS = 30_000;
 /** Socket errors that mean the connection is going: the close that follows logs the outage, once. */
 const CONNECTION_LOST_ERRORS = /^E(PIPE|CONNRESET|CONNABORTED|TIMEDOUT|HOSTUNREACH|NETUNREACH)$/;
 /**
@@ -46,7 +44,7 @@ export class MqttConnection {
   /** Retained payloads by topic; null for those their publisher rebuilds after a reconnect. */
   private readonly retained = new Map<string, string | null>();
   private readonly handlers: Array<{ filter: string; handler: MessageHandler }> = [];
-  private reconnectDelay = MIN_RECONNECT_MS;
+  private readonly backoff = new ReconnectBackoff();
   private connectedOnce = false;
   /** The current outage (or failing first connection) has been logged: its retries go to debug. */
   private outageLogged = false;
@@ -61,8 +59,6 @@ export class MqttConnection {
   /** The current refusal incident has been logged (with its reason) once. */
   private refusalLogged = false;
   private lastRefusal: ConnackRefusal | undefined;
-  /** A refusal has already planned the next attempt; the close that follows it must not again. */
-  private backoffPlanned = false;
   /** Why the connection is going, told with the outage warning. */
   private lostBecause: string | undefined;
   /** QoS 1 publishes awaiting their PUBACK: id → when they were (last) sent. */
@@ -80,7 +76,7 @@ export class MqttConnection {
       keepalive: opts.keepalive,
       clean: true,
       protocolVersion: 4,
-      reconnectPeriod: MIN_RECONNECT_MS,
+      reconnectPeriod: ReconnectBackoff.MIN_MS,
       // A refused login (bad credentials while Home Assistant restarts its Mosquitto add-on, a
       // broker "server unavailable" for a moment) is retried with the backoff like any outage.
       reconnectOnConnackError: true,
@@ -309,9 +305,7 @@ export class MqttConnection {
 
   private onRefused(refusal: ConnackRefusal): void {
     this.lastRefusal = refusal;
-    // mqtt.js plans the next attempt right after this event, before the close that follows.
-    const retryInMs = this.planNextAttempt();
-    this.backoffPlanned = true;
+    const retryInMs = this.backoff.refused(this.client);
     const fields = { broker: safeUrl(this.opts.url), code: refusal.code, reason: refusal.reason, retryInMs };
     // Credentials refused at the very first connection: waitConnected fails the start with the reason.
     if (this.refusalLogged || (!this.connectedOnce && refusal.credentials)) {
@@ -323,20 +317,11 @@ export class MqttConnection {
     this.log.warn(fields, `MQTT broker refused the connection (${refusal.reason}): retrying until it accepts`);
   }
 
-  /** Sets the period mqtt.js waits before the next attempt, and widens the one after. */
-  private planNextAttempt(): number {
-    const delay = this.reconnectDelay;
-    this.client.options.reconnectPeriod = delay;
-    this.reconnectDelay = Math.min(delay * 2, MAX_RECONNECT_MS);
-    return delay;
-  }
-
   private onConnect(): void {
     // A command result or state change is one small packet: Nagle's algorithm would hold it until
     // the broker's delayed ACK of the previous one (tens of ms).
     (this.client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
-    this.reconnectDelay = MIN_RECONNECT_MS;
-    this.client.options.reconnectPeriod = MIN_RECONNECT_MS;
+    this.backoff.connected(this.client);
     this.outageLogged = false;
     this.refusalLogged = false;
     this.lastRefusal = undefined;
@@ -362,12 +347,9 @@ export class MqttConnection {
     const lostBecause = this.lostBecause;
     this.lostBecause = undefined;
     if (this.client.disconnecting) return;
-    if (this.backoffPlanned) {
-      this.backoffPlanned = false;
-      return;
-    }
-    // mqtt.js retries at a fixed period; widen it so a long outage is not hammered.
-    const retryInMs = this.planNextAttempt();
+    // Planned already when the close follows a refusal.
+    const retryInMs = this.backoff.closed(this.client);
+    if (retryInMs === undefined) return;
     // Once per outage: every failed attempt closes again.
     if (this.connectedOnce && !this.outageLogged) {
       this.log.warn({ retryInMs, err: lostBecause }, "MQTT connection lost, reconnecting");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connackRefusal, describeConnackCode } from "../../src/mqtt/connack.js";
+import { connackRefusal, describeConnackCode } from "../../src/util/connack.js";
 
 /** What mqtt.js emits for a refused CONNACK (ErrorWithReasonCode). */
 const refused = (code: number, text: string): Error => Object.assign(new Error(`Connection refused: ${text}`), { code });

@@ -12,10 +12,9 @@ import { safeUrl } from "../../log.js";
 import type { EventsConfig } from "./config.js";
 import type { EventQueue, QueuedEvent } from "./event-queue.js";
 import { eventFields, renderPayload, renderTopic } from "./template.js";
+import { connackRefusal, ReconnectBackoff } from "../../util/connack.js";
 import { errorMessage } from "../../util/errors.js";
 
-const MIN_RECONNECT_MS = 1_000;
-const MAX_RECONNECT_MS = 30_000;
 /** Pause before an event whose publish failed is sent again. */
 const RETRY_MS = 5_000;
 /** How long `close` waits for the event in flight to be acknowledged. */
@@ -52,7 +51,7 @@ export class EventsPublisher {
   private closing = false;
   /** `close` is waiting for the event in flight: no new one is sent. */
   private draining = false;
-  private reconnectDelay = MIN_RECONNECT_MS;
+  private readonly backoff = new ReconnectBackoff();
   private connectedOnce = false;
   private errorLogged = false;
   private refusalLogged = false;
@@ -93,7 +92,7 @@ export class EventsPublisher {
       clientId: this.clientId,
       protocolVersion: 4,
       keepalive: 60,
-      reconnectPeriod: MIN_RECONNECT_MS,
+      reconnectPeriod: ReconnectBackoff.MIN_MS,
       // A refused login (a broker restarting says "server unavailable") is retried like a lost connection.
       reconnectOnConnackError: true,
       connectTimeout: 15_000,
@@ -132,7 +131,7 @@ export class EventsPublisher {
   /** The persistent session: reconnects resume it, so mqtt.js completes an event in flight with its packet id. */
   private openSession(options: IClientOptions): void {
     const url = this.cfg.url;
-    const client = mqtt.connect(url, { ...options, clean: false, reconnectPeriod: MIN_RECONNECT_MS });
+    const client = mqtt.connect(url, { ...options, clean: false, reconnectPeriod: ReconnectBackoff.MIN_MS });
     this.client = client;
     this.watch(client);
     client.on("connect", () => {
@@ -147,8 +146,7 @@ export class EventsPublisher {
     const url = this.cfg.url;
     client.on("connect", () => {
       if (this.errorLogged || this.refusalLogged) this.log.info({ broker: safeUrl(url) }, "events: Voltaware's broker accepts the connection again");
-      this.reconnectDelay = MIN_RECONNECT_MS;
-      client.options.reconnectPeriod = MIN_RECONNECT_MS;
+      this.backoff.connected(client);
       this.errorLogged = false;
       this.refusalLogged = false;
       this.stats.lastError = null;
@@ -156,23 +154,28 @@ export class EventsPublisher {
     // Before mqtt.js's own close handler, which schedules the next attempt with the period set here.
     client.prependListener("close", () => {
       if (this.closing || client !== (this.client ?? this.cleaner)) return;
-      client.options.reconnectPeriod = this.reconnectDelay;
-      if (!this.errorLogged && !this.refusalLogged) {
-        this.log.warn({ broker: safeUrl(url), retryInMs: this.reconnectDelay, waiting: this.queue.size }, "events: no connection to Voltaware's broker; events wait on disk");
+      // Planned already when the close follows a refusal.
+      const retryInMs = this.backoff.closed(client);
+      if (retryInMs !== undefined && !this.errorLogged && !this.refusalLogged) {
+        this.log.warn({ broker: safeUrl(url), retryInMs, waiting: this.queue.size }, "events: no connection to Voltaware's broker; events wait on disk");
         this.errorLogged = true;
       }
-      this.reconnectDelay = Math.min(this.reconnectDelay * 2, MAX_RECONNECT_MS);
     });
-    client.on("error", (err: Error & { code?: number | string }) => {
+    client.on("error", (err) => {
       this.stats.lastError = err.message;
-      const refused = typeof err.code === "number" && err.code >= 1 && err.code <= 5;
-      if (refused && !this.refusalLogged) {
-        this.refusalLogged = true;
-        const what = err.code === 4 || err.code === 5 ? "the login (check events.username / password or the client certificate)" : "the connection";
-        this.log.error({ broker: safeUrl(url), code: err.code, reason: err.message }, `events: Voltaware's broker refused ${what}; trying again with backoff up to ${MAX_RECONNECT_MS / 1000} s`);
-      } else if (!refused) {
+      const refusal = connackRefusal(err);
+      if (!refusal) {
         this.log.debug({ err: err.message }, "events: MQTT error");
+        return;
       }
+      const retryInMs = this.closing || client !== (this.client ?? this.cleaner) ? undefined : this.backoff.refused(client);
+      if (this.refusalLogged) return;
+      this.refusalLogged = true;
+      const what = refusal.credentials ? "the login (check events.username / password or the client certificate)" : "the connection";
+      this.log.error(
+        { broker: safeUrl(url), code: refusal.code, reason: refusal.reason, retryInMs },
+        `events: Voltaware's broker refused ${what} (${refusal.reason}); trying again with backoff up to ${ReconnectBackoff.MAX_MS / 1000} s`,
+      );
     });
   }
 

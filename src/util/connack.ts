@@ -58,3 +58,49 @@ export function connackRefusal(err: unknown): ConnackRefusal | undefined {
 export function describeConnackCode(code: number): ConnackRefusal {
   return { code, reason: REASONS[code] ?? `reason code ${code}`, credentials: CREDENTIAL_CODES.has(code) };
 }
+
+/** What a backoff needs of an mqtt.js client: the period it waits before its next attempt. */
+interface Reconnecting {
+  options: { reconnectPeriod?: number };
+}
+
+/**
+ * mqtt.js retries at a fixed period; this widens it from 1 s, doubling to 30 s, and starts over
+ * once a connection is made. A refusal plans the next attempt at once, because mqtt.js schedules
+ * it right after the `error` event, before the `close` that follows (which then must not plan again).
+ */
+export class ReconnectBackoff {
+  static readonly MIN_MS = 1_000;
+  static readonly MAX_MS = 30_000;
+  private delay = ReconnectBackoff.MIN_MS;
+  private planned = false;
+
+  /** The broker refused the connection: returns the wait before the next attempt. */
+  refused(client: Reconnecting): number {
+    const delay = this.plan(client);
+    this.planned = true;
+    return delay;
+  }
+
+  /** The connection closed (or an attempt failed): the wait before the next attempt, or undefined when a refusal planned it. */
+  closed(client: Reconnecting): number | undefined {
+    if (this.planned) {
+      this.planned = false;
+      return undefined;
+    }
+    return this.plan(client);
+  }
+
+  connected(client: Reconnecting): void {
+    this.delay = ReconnectBackoff.MIN_MS;
+    this.planned = false;
+    client.options.reconnectPeriod = ReconnectBackoff.MIN_MS;
+  }
+
+  private plan(client: Reconnecting): number {
+    const delay = this.delay;
+    client.options.reconnectPeriod = delay;
+    this.delay = Math.min(delay * 2, ReconnectBackoff.MAX_MS);
+    return delay;
+  }
+}
